@@ -1,0 +1,182 @@
+import { randomUUID } from 'node:crypto';
+import type { Observable } from 'rxjs';
+import { Subject } from 'rxjs';
+import { FhirError } from '../errors/fhir-error.js';
+import { type FollowOptions, followChanges } from '../stream/change-stream.js';
+import { keyOf, type StoreBackend } from './backend.js';
+import { type PlannedCommit, type PlannedOp, planCommit } from './commit-planner.js';
+import { newResourceId } from './fhir-id.js';
+import { prepareBody } from './resource-body.js';
+import { StoredVersion } from './stored-version.js';
+import type {
+  ChangeEvent,
+  CheckpointStore,
+  CommitResult,
+  HistoryQuery,
+  ResourceKey,
+  StoreCapabilities,
+  StoredResource,
+  WriteOp,
+  WriteSet,
+} from './types.js';
+import { parseWriteSet } from './write-schema.js';
+
+/**
+ * The resource store as the rest of Fhirstream uses it: a backend wrapped by
+ * core, which owns input validation, ids, versions, timestamps, preconditions
+ * and change events, so that they never vary between backends.
+ */
+export interface ResourceStore {
+  readonly capabilities: StoreCapabilities;
+  /** Commit atomically and durably. Resolves only when every version and its change event are durable. */
+  commit(writes: WriteSet | WriteOp[]): Promise<CommitResult>;
+  /** The current version; a tombstone (`deleted: true`) when deleted; undefined when it never existed. */
+  read(resourceType: string, id: string): Promise<StoredResource | undefined>;
+  readVersion(resourceType: string, id: string, versionId: string): Promise<StoredResource | undefined>;
+  /** Versions newest first: instance (`resourceType`+`id`), type (`resourceType`) or system history. */
+  history(query?: HistoryQuery): AsyncIterable<StoredResource>;
+  /** Up to `limit` events from `fromSeq` (inclusive), in order. */
+  readChanges(fromSeq: number, limit?: number): Promise<ChangeEvent[]>;
+  /** The log from `fromSeq` (inclusive) up to the head as it is while iterating. */
+  changes(fromSeq?: number): AsyncIterable<ChangeEvent>;
+  /** The log from `fromSeq` (inclusive), then live, with no gap and no duplicate. */
+  changes$(fromSeq?: number, options?: FollowOptions): Observable<ChangeEvent>;
+  /** Emits the last seq of each durable commit (a wake-up signal; read the log for the events). */
+  readonly commits$: Observable<number>;
+  /** The last committed seq (0 when empty). */
+  headSeq(): Promise<number>;
+  readonly checkpoints: CheckpointStore;
+  /** Close the backend; further commits fail with `closed`. */
+  close(): Promise<void>;
+}
+
+/** Options of {@link createStore}. */
+export interface StoreOptions {
+  /** The clock, in ms since the epoch (for tests). */
+  now?: () => number;
+}
+
+/**
+ * Wrap a backend into a {@link ResourceStore}.
+ *
+ * @example
+ * ```ts
+ * import { createStore } from '@fhirstream/core';
+ * import { openLmdbBackend } from '@fhirstream/lmdb';
+ *
+ * const store = createStore(openLmdbBackend({ path: './.data' }));
+ * const { results } = await store.commit([{ op: 'create', resource: { resourceType: 'Patient' } }]);
+ * store.changes$(1).subscribe((e) => console.log(e.seq, e.action, `${e.resourceType}/${e.id}`));
+ * ```
+ */
+export function createStore(backend: StoreBackend, options: StoreOptions = {}): ResourceStore {
+  const now = options.now ?? Date.now;
+  const commits = new Subject<number>();
+  let closed = false;
+
+  const assertOpen = () => {
+    if (closed) throw new FhirError('closed', 'The store is closed');
+  };
+
+  const store: ResourceStore = {
+    capabilities: backend.capabilities,
+    commits$: commits.asObservable(),
+    checkpoints: backend.checkpoints,
+
+    async commit(writes) {
+      assertOpen();
+      const writeSet = parseWriteSet(Array.isArray(writes) ? { ops: writes } : writes);
+      const txId = writeSet.txId ?? randomUUID();
+      const ops = writeSet.ops.map(toPlannedOp);
+      const keys = uniqueKeys(ops);
+      let planned: PlannedCommit | undefined;
+      const plan = await backend.commit(keys, (input) => {
+        planned = planCommit(ops, input, txId, now());
+        return planned.plan;
+      });
+      const seq =
+        plan.records.length > 0 ? plan.records[plan.records.length - 1]!.seq : await backend.headSeq();
+      if (plan.records.length > 0) commits.next(seq);
+      const results = ops.map((op, i) => {
+        const { outcome, record } = planned!.outcomes[i]!;
+        const r = plan.records[record];
+        return {
+          outcome,
+          resourceType: op.resourceType,
+          id: op.id,
+          ...(r ? { stored: new StoredVersion(r, r.body) } : {}),
+        };
+      });
+      return { txId, seq, results };
+    },
+
+    read: (type, id) => backend.read(type, id),
+    readVersion: (type, id, vid) => backend.readVersion(type, id, vid),
+    history: (query = {}) => backend.history(query),
+    readChanges: (fromSeq, limit = 1000) => backend.readChanges(Math.max(1, fromSeq), limit),
+    async *changes(fromSeq = 1) {
+      let next = Math.max(1, fromSeq);
+      for (;;) {
+        const batch = await backend.readChanges(next, 1000);
+        yield* batch;
+        if (batch.length < 1000) return;
+        next = batch[batch.length - 1]!.seq + 1;
+      }
+    },
+    changes$: (fromSeq = 1, followOptions) => followChanges(store, fromSeq, followOptions),
+    headSeq: () => backend.headSeq(),
+
+    async close() {
+      if (closed) return;
+      closed = true;
+      commits.complete();
+      await backend.close();
+    },
+  };
+  return store;
+}
+
+function toPlannedOp(op: WriteOp): PlannedOp {
+  switch (op.op) {
+    case 'create': {
+      const id = op.id ?? newResourceId();
+      return {
+        op: 'create',
+        resourceType: op.resource.resourceType,
+        id,
+        body: prepareBody(op.resource),
+        assignedId: !op.id,
+      };
+    }
+    case 'update':
+      return {
+        op: 'update',
+        resourceType: op.resource.resourceType,
+        id: op.resource.id,
+        body: prepareBody(op.resource),
+        ...(op.ifMatch !== undefined ? { ifMatch: op.ifMatch } : {}),
+        ...(op.mustExist ? { mustExist: true } : {}),
+      };
+    case 'delete':
+      return {
+        op: 'delete',
+        resourceType: op.resourceType,
+        id: op.id,
+        ...(op.ifMatch !== undefined ? { ifMatch: op.ifMatch } : {}),
+      };
+  }
+}
+
+function uniqueKeys(ops: readonly PlannedOp[]): ResourceKey[] {
+  const seen = new Set<string>();
+  const keys: ResourceKey[] = [];
+  for (const op of ops) {
+    const key = keyOf(op.resourceType, op.id);
+    if (seen.has(key)) {
+      throw new FhirError('invalid', `${key} appears more than once in one commit`);
+    }
+    seen.add(key);
+    keys.push({ resourceType: op.resourceType, id: op.id });
+  }
+  return keys;
+}
