@@ -4,18 +4,16 @@
  *
  * @packageDocumentation
  */
+
+export { type RequestContext, requestContext } from './context/request-context.js';
 export { ERROR_CODES, type ErrorCode } from './errors/error-codes.js';
 export { FhirError, type FhirErrorOptions, operationOutcome } from './errors/fhir-error.js';
-export type { CommitPlan, LogHead, PlanInput, ResourceHead, StoreBackend, VersionRecord } from './store/backend.js';
-export { keyOf } from './store/backend.js';
-export { createStore, type ResourceStore, type StoreOptions } from './store/create-store.js';
-export { FHIR_ID_PATTERN, isFhirId, newResourceId, RESOURCE_TYPE_PATTERN } from './store/fhir-id.js';
-export { type BodySource, StoredVersion } from './store/stored-version.js';
-export type * from './store/types.js';
-export { parseWriteSet, writeSetSchema } from './store/write-schema.js';
-export { type ChangeSource, type FollowOptions, followChanges } from './stream/change-stream.js';
 export { type BackoffOptions, backoffDelay } from './projection/backoff.js';
-export { createProjectorRuntime, type ProjectorRuntime, type ProjectorRuntimeOptions } from './projection/runtime.js';
+export {
+  createProjectorRuntime,
+  type ProjectorRuntime,
+  type ProjectorRuntimeOptions,
+} from './projection/runtime.js';
 export type {
   AppliedWithCheckpoint,
   Projector,
@@ -23,3 +21,25 @@ export type {
   ProjectorError,
   ProjectorStatus,
 } from './projection/types.js';
+export type {
+  SearchEngine,
+  SearchParams,
+  SearchRequest,
+  SearchResult,
+  SupportedSearchParam,
+} from './search/types.js';
+export type {
+  CommitPlan,
+  LogHead,
+  PlanInput,
+  ResourceHead,
+  StoreBackend,
+  VersionRecord,
+} from './store/backend.js';
+export { keyOf } from './store/backend.js';
+export { createStore, type ResourceStore, type StoreOptions } from './store/create-store.js';
+export { FHIR_ID_PATTERN, isFhirId, newResourceId, RESOURCE_TYPE_PATTERN } from './store/fhir-id.js';
+export { type BodySource, StoredVersion } from './store/stored-version.js';
+export type * from './store/types.js';
+export { parseWriteSet, writeSetSchema } from './store/write-schema.js';
+export { type ChangeSource, type FollowOptions, followChanges } from './stream/change-stream.js';

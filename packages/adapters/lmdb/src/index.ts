@@ -24,3 +24,9 @@ export function openLmdbStore(options: LmdbBackendOptions & StoreOptions): Resou
   const { now, ...backendOptions } = options;
   return createStore(openLmdbBackend(backendOptions), now ? { now } : {});
 }
+export {
+  type LmdbProjectionDefinition,
+  type LmdbProjector,
+  type LmdbWriter,
+  lmdbProjector,
+} from './lmdb-projector.js';

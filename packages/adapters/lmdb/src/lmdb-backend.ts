@@ -48,6 +48,7 @@ export interface LmdbDatabases {
 /** The LMDB backend, with access to its environment for co-located projectors. */
 export interface LmdbBackend extends StoreBackend {
   readonly dbs: LmdbDatabases;
+  readonly checkpoints: LmdbCheckpoints;
   /** Resolves once every commit so far is flushed to disk. */
   flushed(): Promise<void>;
 }

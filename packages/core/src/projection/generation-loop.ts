@@ -80,7 +80,7 @@ export class GenerationLoop {
       this.state = 'running';
       const last = batch[batch.length - 1]!.seq;
       const relevant = projector.handles ? batch.filter((e) => projector.handles!(e)) : batch;
-      const applied = relevant.length > 0 ? await this.#applyWithRetry(relevant) : 'applied';
+      const applied = relevant.length > 0 ? await this.#applyWithRetry(relevant, last) : 'applied';
       if (applied === 'aborted') return;
       if (applied === 'applied') await store.checkpoints.set(checkpointKey, { seq: last });
       this.checkpoint = last;
@@ -112,14 +112,17 @@ export class GenerationLoop {
     }
   }
 
-  async #applyWithRetry(batch: ChangeEvent[]): Promise<'applied' | 'checkpointed' | 'aborted'> {
+  async #applyWithRetry(
+    batch: ChangeEvent[],
+    lastSeq: number,
+  ): Promise<'applied' | 'checkpointed' | 'aborted'> {
     const { projector, store, generation, checkpointKey, backoff } = this.options;
     const signal = this.#abort.signal;
     for (let attempts = 1; ; attempts++) {
       try {
-        const result = await projector.apply(batch, { store, generation, checkpointKey, signal });
+        const result = await projector.apply(batch, { store, generation, checkpointKey, lastSeq, signal });
         this.lastError = undefined;
-        return result && result.checkpointed ? 'checkpointed' : 'applied';
+        return result?.checkpointed ? 'checkpointed' : 'applied';
       } catch (error) {
         const retryInMs = backoffDelay(attempts, backoff);
         this.state = 'retrying';

@@ -13,6 +13,11 @@ export interface ProjectorContext {
   readonly generation: number;
   /** The checkpoint name of this generation, for projectors that save it in their own transaction. */
   readonly checkpointKey: string;
+  /**
+   * The seq to checkpoint after this batch: the last seq read, which may be
+   * past the last event handed to `apply` when `handles` filtered some out.
+   */
+  readonly lastSeq: number;
   /** Aborted when the runtime stops or this generation is retired. */
   readonly signal: AbortSignal;
 }

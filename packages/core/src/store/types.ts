@@ -1,4 +1,7 @@
-import type { Resource } from 'fhir/r4';
+import type { FhirResource, Resource } from 'fhir/r4';
+
+/** Any R4 resource as JSON: one of the R4 resource types, or any resource by its base shape. */
+export type AnyResource = FhirResource | Resource;
 
 /** What a change did to a resource. */
 export type ChangeAction = 'create' | 'update' | 'delete';
@@ -49,7 +52,7 @@ export interface ResourceKey {
 /** Create a new resource. Without `id` the store assigns one. */
 export interface CreateOp {
   op: 'create';
-  resource: Resource;
+  resource: AnyResource;
   /** A caller-chosen id (e.g. resolved from a transaction's `urn:uuid`); must not exist yet. */
   id?: string;
 }
@@ -57,7 +60,7 @@ export interface CreateOp {
 /** Write a new version of a resource (creating it when it does not exist, unless `mustExist`). */
 export interface UpdateOp {
   op: 'update';
-  resource: Resource & { id: string };
+  resource: AnyResource & { id: string };
   /** Version precondition (the `If-Match` versionId). */
   ifMatch?: string;
   /** Fail with `not-found` instead of creating. */

@@ -1,5 +1,5 @@
-import { createStore, type ResourceStore, type StoreOptions } from '../store/create-store.js';
 import type { StoreBackend } from '../store/backend.js';
+import { createStore, type ResourceStore, type StoreOptions } from '../store/create-store.js';
 
 /** A fresh, empty backend for one test, and how to reopen and dispose of it. */
 export interface BackendFixture {

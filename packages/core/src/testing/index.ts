@@ -17,7 +17,13 @@ import { describeStoreReads } from './store-reads.conformance.js';
 import { describeStoreWrites } from './store-writes.conformance.js';
 import { describeChangeStream } from './stream.conformance.js';
 
-export { type BackendFixture, type ConformanceOptions, collect, errorCodeOf, openFixtureStore } from './fixture.js';
+export {
+  type BackendFixture,
+  type ConformanceOptions,
+  collect,
+  errorCodeOf,
+  openFixtureStore,
+} from './fixture.js';
 export { type ProjectorSpecOptions, type ProjectorSpecResult, projectorSpec } from './projector-spec.js';
 export { memoryProjection } from './runtime.conformance.js';
 

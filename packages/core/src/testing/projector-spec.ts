@@ -50,16 +50,26 @@ export function projectorSpec(options: ProjectorSpecOptions) {
       return spec;
     },
     /** Run the spec, then the assertions. */
+    // biome-ignore lint/suspicious/noThenProperty: given/when/then is the point of this helper; awaiting the spec runs it
     async then(assert: (result: ProjectorSpecResult) => void | Promise<void>): Promise<void> {
       const store = await options.store();
       const { projector } = options;
       const generation = 1;
       const controller = new AbortController();
-      const ctx: ProjectorContext = { store, generation, checkpointKey: `spec/${projector.name}`, signal: controller.signal };
+      const checkpointKey = `spec/${projector.name}`;
       const applied: ChangeEvent[] = [];
       const project = async (fromSeq: number) => {
-        const batch = (await store.readChanges(fromSeq, 100_000)).filter((e) => projector.handles?.(e) ?? true);
+        const read = await store.readChanges(fromSeq, 100_000);
+        const batch = read.filter((e) => projector.handles?.(e) ?? true);
         if (batch.length === 0) return;
+        const lastSeq = read[read.length - 1]!.seq;
+        const ctx: ProjectorContext = {
+          store,
+          generation,
+          checkpointKey,
+          lastSeq,
+          signal: controller.signal,
+        };
         await projector.apply(batch, ctx);
         await projector.apply(batch, ctx);
         applied.push(...batch);

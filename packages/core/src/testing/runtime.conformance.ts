@@ -12,7 +12,10 @@ export function memoryProjection(name: string, version = 1, extra: Partial<Proje
   const generations = new Map<number, { live: Set<string>; applied: number[] }>();
   const gen = (g: number) => {
     let data = generations.get(g);
-    if (!data) generations.set(g, (data = { live: new Set(), applied: [] }));
+    if (!data) {
+      data = { live: new Set(), applied: [] };
+      generations.set(g, data);
+    }
     return data;
   };
   const projector: Projector = {
@@ -55,7 +58,8 @@ export function describeProjectorRuntime(options: ConformanceOptions): void {
       await dispose();
     });
 
-    const create = (id: string, type = 'Patient') => store.commit([{ op: 'update', resource: { resourceType: type, id } as never }]);
+    const create = (id: string, type = 'Patient') =>
+      store.commit([{ op: 'update', resource: { resourceType: type, id } as never }]);
 
     it('projects existing and new events, and waitFor gives read-your-writes', async () => {
       for (let i = 0; i < 25; i++) await create(`p${i}`);
@@ -86,7 +90,9 @@ export function describeProjectorRuntime(options: ConformanceOptions): void {
     });
 
     it('passes only handled events to apply while the checkpoint moves over all', async () => {
-      const { projector, gen } = memoryProjection('obs-only', 1, { handles: (e) => e.resourceType === 'Observation' });
+      const { projector, gen } = memoryProjection('obs-only', 1, {
+        handles: (e) => e.resourceType === 'Observation',
+      });
       const r = runtime();
       await r.register(projector);
       await create('p');

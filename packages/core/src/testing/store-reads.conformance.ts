@@ -16,9 +16,14 @@ export function describeStoreReads(options: ConformanceOptions): void {
     /** p1 v1..v3 (v3 a delete), o1 v1, p2 v1 — seqs 1..5 */
     const seed = async () => {
       await store.commit([{ op: 'update', resource: { resourceType: 'Patient', id: 'p1', gender: 'male' } }]);
-      await store.commit([{ op: 'update', resource: { resourceType: 'Patient', id: 'p1', gender: 'female' } }]);
       await store.commit([
-        { op: 'update', resource: { resourceType: 'Observation', id: 'o1', status: 'final', code: { text: 'x' } } },
+        { op: 'update', resource: { resourceType: 'Patient', id: 'p1', gender: 'female' } },
+      ]);
+      await store.commit([
+        {
+          op: 'update',
+          resource: { resourceType: 'Observation', id: 'o1', status: 'final', code: { text: 'x' } },
+        },
       ]);
       await store.commit([{ op: 'delete', resourceType: 'Patient', id: 'p1' }]);
       await store.commit([{ op: 'update', resource: { resourceType: 'Patient', id: 'p2' } }]);
@@ -71,7 +76,8 @@ export function describeStoreReads(options: ConformanceOptions): void {
       let clock = Date.parse('2030-01-01T00:00:00Z');
       const { store: s, dispose: d } = await openFixtureStore(options, { now: () => (clock += 60_000) });
       try {
-        for (let i = 0; i < 4; i++) await s.commit([{ op: 'update', resource: { resourceType: 'Patient', id: 'p' } }]);
+        for (let i = 0; i < 4; i++)
+          await s.commit([{ op: 'update', resource: { resourceType: 'Patient', id: 'p' } }]);
         const since = '2030-01-01T00:03:00.000Z';
         const versions = await collect(s.history({ since }));
         expect(versions.map((v) => v.lastUpdated)).toEqual(['2030-01-01T00:04:00.000Z', since]);
@@ -109,7 +115,9 @@ export function describeStoreReads(options: ConformanceOptions): void {
         expect((await reopened.read('Patient', 'p2'))!.versionId).toBe('1');
         expect((await reopened.readChanges(1)).map((e) => e.seq)).toEqual([1, 2, 3, 4, 5]);
         expect(await reopened.checkpoints.get('c')).toEqual({ seq: 4 });
-        const next = await reopened.commit([{ op: 'update', resource: { resourceType: 'Patient', id: 'p2' } }]);
+        const next = await reopened.commit([
+          { op: 'update', resource: { resourceType: 'Patient', id: 'p2' } },
+        ]);
         expect(next.seq).toBe(6);
       } finally {
         await reopened.close();

@@ -3,7 +3,11 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ResourceStore } from '../store/create-store.js';
 import { type ConformanceOptions, errorCodeOf, openFixtureStore } from './fixture.js';
 
-const patient = (extra: Partial<Patient> = {}): Patient => ({ resourceType: 'Patient', active: true, ...extra });
+const patient = <T extends Partial<Patient>>(extra?: T): Patient & T => ({
+  resourceType: 'Patient',
+  active: true,
+  ...(extra as T),
+});
 
 /** Commits: ids, versions, preconditions, atomicity, input checks. */
 export function describeStoreWrites(options: ConformanceOptions): void {
@@ -16,7 +20,9 @@ export function describeStoreWrites(options: ConformanceOptions): void {
     afterEach(async () => dispose());
 
     it('creates with a server-assigned id, version 1, meta stamped, and returns its seq', async () => {
-      const result = await store.commit([{ op: 'create', resource: patient({ meta: { versionId: '9', tag: [{ code: 't' }] } }) }]);
+      const result = await store.commit([
+        { op: 'create', resource: patient({ meta: { versionId: '9', tag: [{ code: 't' }] } }) },
+      ]);
       const [created] = result.results;
       expect(created!.outcome).toBe('created');
       expect(created!.id).toMatch(/^[A-Za-z0-9\-.]{1,64}$/);
@@ -25,7 +31,11 @@ export function describeStoreWrites(options: ConformanceOptions): void {
       expect(read!.versionId).toBe('1');
       expect(read!.deleted).toBe(false);
       expect(read!.resource).toMatchObject({ resourceType: 'Patient', id: created!.id, active: true });
-      expect(read!.resource!.meta).toEqual({ versionId: '1', lastUpdated: read!.lastUpdated, tag: [{ code: 't' }] });
+      expect(read!.resource!.meta).toEqual({
+        versionId: '1',
+        lastUpdated: read!.lastUpdated,
+        tag: [{ code: 't' }],
+      });
       expect(JSON.parse(new TextDecoder().decode(read!.body))).toEqual(read!.resource);
       expect(read!.lastUpdated).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
     });
@@ -37,12 +47,17 @@ export function describeStoreWrites(options: ConformanceOptions): void {
       const second = await store.commit([{ op: 'update', resource: patient({ id: 'p1', active: false }) }]);
       expect(second.results[0]!.outcome).toBe('updated');
       expect(second.results[0]!.stored!.versionId).toBe('2');
-      expect((await store.read('Patient', 'p1'))!.resource).toMatchObject({ active: false, meta: { versionId: '2' } });
+      expect((await store.read('Patient', 'p1'))!.resource).toMatchObject({
+        active: false,
+        meta: { versionId: '2' },
+      });
     });
 
     it('rejects a create of an existing id with already-exists and writes nothing', async () => {
       await store.commit([{ op: 'create', id: 'dup', resource: patient() }]);
-      expect(await errorCodeOf(store.commit([{ op: 'create', id: 'dup', resource: patient() }]))).toBe('already-exists');
+      expect(await errorCodeOf(store.commit([{ op: 'create', id: 'dup', resource: patient() }]))).toBe(
+        'already-exists',
+      );
       expect(await store.headSeq()).toBe(1);
     });
 
@@ -52,19 +67,23 @@ export function describeStoreWrites(options: ConformanceOptions): void {
       expect(await errorCodeOf(stale)).toBe('version-conflict');
       const ok = await store.commit([{ op: 'update', resource: patient({ id: 'p' }), ifMatch: '1' }]);
       expect(ok.results[0]!.stored!.versionId).toBe('2');
-      expect(await errorCodeOf(store.commit([{ op: 'delete', resourceType: 'Patient', id: 'p', ifMatch: '1' }]))).toBe(
-        'version-conflict',
-      );
-      expect(await errorCodeOf(store.commit([{ op: 'update', resource: patient({ id: 'nope' }), ifMatch: '1' }]))).toBe(
-        'version-conflict',
-      );
+      expect(
+        await errorCodeOf(store.commit([{ op: 'delete', resourceType: 'Patient', id: 'p', ifMatch: '1' }])),
+      ).toBe('version-conflict');
+      expect(
+        await errorCodeOf(store.commit([{ op: 'update', resource: patient({ id: 'nope' }), ifMatch: '1' }])),
+      ).toBe('version-conflict');
     });
 
     it('mustExist refuses to create: not-found, or gone after a delete', async () => {
-      expect(await errorCodeOf(store.commit([{ op: 'update', resource: patient({ id: 'x' }), mustExist: true }]))).toBe('not-found');
+      expect(
+        await errorCodeOf(store.commit([{ op: 'update', resource: patient({ id: 'x' }), mustExist: true }])),
+      ).toBe('not-found');
       await store.commit([{ op: 'update', resource: patient({ id: 'x' }) }]);
       await store.commit([{ op: 'delete', resourceType: 'Patient', id: 'x' }]);
-      expect(await errorCodeOf(store.commit([{ op: 'update', resource: patient({ id: 'x' }), mustExist: true }]))).toBe('gone');
+      expect(
+        await errorCodeOf(store.commit([{ op: 'update', resource: patient({ id: 'x' }), mustExist: true }])),
+      ).toBe('gone');
     });
 
     it('deletes as a tombstone version; a second delete is a no-op; writing again continues the versions', async () => {
@@ -138,7 +157,15 @@ export function describeStoreWrites(options: ConformanceOptions): void {
     it('lets exactly one of 20 concurrent updates with the same If-Match win', async () => {
       await store.commit([{ op: 'update', resource: patient({ id: 'race' }) }]);
       const attempts = Array.from({ length: 20 }, (_, i) =>
-        errorCodeOf(store.commit([{ op: 'update', resource: patient({ id: 'race', gender: i % 2 ? 'male' : 'female' }), ifMatch: '1' }])),
+        errorCodeOf(
+          store.commit([
+            {
+              op: 'update',
+              resource: patient({ id: 'race', gender: i % 2 ? 'male' : 'female' }),
+              ifMatch: '1',
+            },
+          ]),
+        ),
       );
       const codes = await Promise.all(attempts);
       expect(codes.filter((c) => c === 'resolved')).toHaveLength(1);
@@ -149,7 +176,13 @@ export function describeStoreWrites(options: ConformanceOptions): void {
     it('keeps seq gap-free and each commit contiguous under 50 concurrent commits', async () => {
       const commits = await Promise.all(
         Array.from({ length: 50 }, (_, i) =>
-          store.commit({ txId: `t${i}`, ops: [{ op: 'create', resource: patient() }, { op: 'create', resource: patient() }] }),
+          store.commit({
+            txId: `t${i}`,
+            ops: [
+              { op: 'create', resource: patient() },
+              { op: 'create', resource: patient() },
+            ],
+          }),
         ),
       );
       const events = await store.readChanges(1, 1000);

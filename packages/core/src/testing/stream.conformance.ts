@@ -15,13 +15,22 @@ export function describeChangeStream(options: ConformanceOptions): void {
     afterEach(async () => dispose());
 
     const createPatients = (n: number) =>
-      store.commit(Array.from({ length: n }, () => ({ op: 'create' as const, resource: { resourceType: 'Patient' as const } })));
+      store.commit(
+        Array.from({ length: n }, () => ({
+          op: 'create' as const,
+          resource: { resourceType: 'Patient' as const },
+        })),
+      );
 
     it('reads the log by position with a limit, and carries the resource of each version', async () => {
       await createPatients(5);
       const events = await store.readChanges(2, 3);
       expect(events.map((e) => e.seq)).toEqual([2, 3, 4]);
-      expect(events[0]!.resource).toMatchObject({ resourceType: 'Patient', id: events[0]!.id, meta: { versionId: '1' } });
+      expect(events[0]!.resource).toMatchObject({
+        resourceType: 'Patient',
+        id: events[0]!.id,
+        meta: { versionId: '1' },
+      });
       expect(events[0]!.action).toBe('create');
       expect(await store.readChanges(6)).toEqual([]);
       expect((await collect(store.changes(4))).map((e) => e.seq)).toEqual([4, 5]);
