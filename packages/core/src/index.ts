@@ -43,3 +43,6 @@ export { type BodySource, StoredVersion } from './store/stored-version.js';
 export type * from './store/types.js';
 export { parseWriteSet, writeSetSchema } from './store/write-schema.js';
 export { type ChangeSource, type FollowOptions, followChanges } from './stream/change-stream.js';
+export type * from './search/index-values.js';
+export * from './definitions/index.js';
+export * from './validation/index.js';

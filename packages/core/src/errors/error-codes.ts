@@ -18,6 +18,10 @@ export const ERROR_CODES = {
   'unknown-parameter': { status: 400, issue: 'invalid' },
   /** The request asks for something this server does not implement. */
   'not-supported': { status: 400, issue: 'not-supported' },
+  /** The caller may not do this (an access policy refused it). */
+  forbidden: { status: 403, issue: 'forbidden' },
+  /** The resource is well-formed but breaks a business rule (e.g. a patch result that is not a valid resource). */
+  unprocessable: { status: 422, issue: 'processing' },
   /** No resource with that type and id has ever existed. */
   'not-found': { status: 404, issue: 'not-found' },
   /** The resource existed but its current version is a delete. */

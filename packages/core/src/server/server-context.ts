@@ -1,0 +1,79 @@
+import type { RequestContext } from '../context/request-context.js';
+import type { ProjectorRuntime } from '../projection/runtime.js';
+import type { SearchEngine } from '../search/types.js';
+import type { ResourceStore } from '../store/create-store.js';
+import type { StoredResource } from '../store/types.js';
+import type { AsyncMutex } from './conditional.js';
+import type { AccessPolicy, OperationHandler } from './types.js';
+
+/** Limits the server enforces. */
+export interface ServerLimits {
+  /** Entries per Bundle (default 20,000). */
+  maxBundleEntries: number;
+  /** Default page size (default 50). */
+  defaultCount: number;
+  /** Largest `_count` (default 1,000; larger values are capped). */
+  maxCount: number;
+  /** Longest wait for projections in read-your-writes (default 10,000 ms). */
+  consistencyTimeoutMs: number;
+}
+
+/** Everything the interaction handlers share: passed in, never global. */
+export interface ServerDeps {
+  store: ResourceStore;
+  runtime: ProjectorRuntime;
+  search: SearchEngine | undefined;
+  access: AccessPolicy;
+  validate: (resource: unknown, expectedType?: string) => void;
+  operations: Map<string, OperationHandler>;
+  limits: ServerLimits;
+  /** Serializes conditional writes in this process. */
+  conditionalLock: AsyncMutex;
+  /** Wait until the search projections have applied `seq` (no-op without search or seq). */
+  settle(seq: number | undefined): Promise<void>;
+}
+
+/** Apply the access policy's read check to one resource. */
+export async function visible(deps: ServerDeps, ctx: RequestContext, resource: StoredResource): Promise<boolean> {
+  return deps.access.canRead ? deps.access.canRead(ctx, resource) : true;
+}
+
+/** Keep the resources the caller may read. */
+export async function filterVisible(deps: ServerDeps, ctx: RequestContext, resources: StoredResource[]): Promise<StoredResource[]> {
+  if (!deps.access.canRead) return resources;
+  const out: StoredResource[] = [];
+  for (const r of resources) if (await deps.access.canRead(ctx, r)) out.push(r);
+  return out;
+}
+
+/**
+ * Read-your-writes for reads served by projections: wait until the search
+ * projectors have applied the caller's seq (or the head of the log).
+ */
+export async function awaitProjections(deps: ServerDeps, ctx: RequestContext): Promise<void> {
+  if (!deps.search || ctx.consistency === 'eventual') return;
+  const seq = typeof ctx.minSeq === 'number' ? ctx.minSeq : await deps.store.headSeq();
+  if (seq <= 0) return;
+  await deps.runtime.waitFor(seq, {
+    timeoutMs: deps.limits.consistencyTimeoutMs,
+    projectors: deps.search.projectors.map((p) => p.name),
+  });
+}
+
+/** The relative location of a version: `Patient/1/_history/2`. */
+export function versionLocation(r: { resourceType: string; id: string; versionId: string }): string {
+  return `${r.resourceType}/${r.id}/_history/${r.versionId}`;
+}
+
+/** `W/"3"` */
+export function etagOf(versionId: string): string {
+  return `W/"${versionId}"`;
+}
+
+/** The bare versionId of an `If-Match` / `If-None-Match` value (`W/"3"`, `"3"` or `3`). */
+export function versionFromEtag(etag: string): string {
+  return etag
+    .trim()
+    .replace(/^W\//, '')
+    .replace(/^"(.*)"$/, '$1');
+}
