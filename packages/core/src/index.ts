@@ -6,6 +6,7 @@
  */
 
 export { type RequestContext, requestContext } from './context/request-context.js';
+export * from './definitions/index.js';
 export { ERROR_CODES, type ErrorCode } from './errors/error-codes.js';
 export { FhirError, type FhirErrorOptions, operationOutcome } from './errors/fhir-error.js';
 export { type BackoffOptions, backoffDelay } from './projection/backoff.js';
@@ -21,6 +22,7 @@ export type {
   ProjectorError,
   ProjectorStatus,
 } from './projection/types.js';
+export type * from './search/index-values.js';
 export type {
   SearchEngine,
   SearchParams,
@@ -28,6 +30,21 @@ export type {
   SearchResult,
   SupportedSearchParam,
 } from './search/types.js';
+export { capabilityStatement, type SoftwareInfo } from './server/capabilities.js';
+export { parseDateRange } from './server/date-range.js';
+export { createFhirServer, type FhirServer, type FhirServerOptions } from './server/fhir-server.js';
+export { type FhirMethod, type Interaction, parseInteraction } from './server/interaction.js';
+export { applyFhirPathPatch } from './server/patch/fhirpath-patch.js';
+export { applyJsonPatch } from './server/patch/json-patch.js';
+export { applyRepresentation, type Representation, representationOf } from './server/representation.js';
+export { etagOf, type ServerLimits, versionFromEtag } from './server/server-context.js';
+export type {
+  AccessPolicy,
+  FhirRequest,
+  FhirRequestHeaders,
+  FhirResponse,
+  OperationHandler,
+} from './server/types.js';
 export type {
   CommitPlan,
   LogHead,
@@ -43,6 +60,4 @@ export { type BodySource, StoredVersion } from './store/stored-version.js';
 export type * from './store/types.js';
 export { parseWriteSet, writeSetSchema } from './store/write-schema.js';
 export { type ChangeSource, type FollowOptions, followChanges } from './stream/change-stream.js';
-export type * from './search/index-values.js';
-export * from './definitions/index.js';
 export * from './validation/index.js';

@@ -22,7 +22,12 @@ export async function findMatches(
   criteria: SearchParams,
 ): Promise<StoredResource[]> {
   if (!deps.search) throw new FhirError('not-supported', 'Conditional interactions need a search engine');
-  const params = criteria.filter(([n]) => !['_count', '_sort', '_include', '_revinclude', '_summary', '_elements', '_total', '_format'].includes(n));
+  const params = criteria.filter(
+    ([n]) =>
+      !['_count', '_sort', '_include', '_revinclude', '_summary', '_elements', '_total', '_format'].includes(
+        n,
+      ),
+  );
   if (params.length === 0) throw new FhirError('invalid', 'Conditional criteria are empty');
   await awaitProjections(deps, ctx);
   const result = await deps.search.search(
@@ -35,7 +40,8 @@ export async function findMatches(
 /** Parse `a=1&b=2` (an `If-None-Exist` value or the query of a conditional URL) into parameters. */
 export function parseQuery(query: string): SearchParams {
   const out: SearchParams = [];
-  for (const [name, value] of new URLSearchParams(query.startsWith('?') ? query.slice(1) : query)) out.push([name, value]);
+  for (const [name, value] of new URLSearchParams(query.startsWith('?') ? query.slice(1) : query))
+    out.push([name, value]);
   return out;
 }
 

@@ -18,7 +18,13 @@ export type Interaction =
   | { kind: 'delete'; type: string; id: string }
   | { kind: 'conditional-delete'; type: string; params: SearchParams }
   | { kind: 'create'; type: string }
-  | { kind: 'search'; type?: string; params: SearchParams; compartment?: { type: string; id: string }; post?: boolean }
+  | {
+      kind: 'search';
+      type?: string;
+      params: SearchParams;
+      compartment?: { type: string; id: string };
+      post?: boolean;
+    }
   | { kind: 'history'; type?: string; id?: string; params: SearchParams }
   | { kind: 'bundle' }
   | { kind: 'operation'; name: string; type?: string; id?: string; params: SearchParams };
@@ -35,7 +41,10 @@ export type Interaction =
  * ```
  */
 export function parseInteraction(method: FhirMethod, path: string, params: SearchParams): Interaction {
-  const segments = path.split('/').filter((s) => s !== '').map(decodeURIComponent);
+  const segments = path
+    .split('/')
+    .filter((s) => s !== '')
+    .map(decodeURIComponent);
   const get = method === 'GET' || method === 'HEAD';
   const [first, second, third, fourth] = segments;
   if (segments.length > 4) throw notFound(path);
@@ -48,7 +57,8 @@ export function parseInteraction(method: FhirMethod, path: string, params: Searc
   if (segments.length === 1) {
     if (first === 'metadata') return get ? { kind: 'capabilities' } : notAllowed(method, path);
     if (first === '_history') return get ? { kind: 'history', params } : notAllowed(method, path);
-    if (first === '_search') return method === 'POST' ? { kind: 'search', params, post: true } : notAllowed(method, path);
+    if (first === '_search')
+      return method === 'POST' ? { kind: 'search', params, post: true } : notAllowed(method, path);
     if (first.startsWith('$')) return operation(first, params, method);
   }
   const type = resourceType(first);
@@ -68,7 +78,8 @@ export function parseInteraction(method: FhirMethod, path: string, params: Searc
     }
   }
   if (segments.length === 2) {
-    if (second === '_search') return method === 'POST' ? { kind: 'search', type, params, post: true } : notAllowed(method, path);
+    if (second === '_search')
+      return method === 'POST' ? { kind: 'search', type, params, post: true } : notAllowed(method, path);
     if (second === '_history') return get ? { kind: 'history', type, params } : notAllowed(method, path);
     if (second.startsWith('$')) return { ...operation(second, params, method), type };
   }
@@ -92,9 +103,14 @@ export function parseInteraction(method: FhirMethod, path: string, params: Searc
   return { kind: 'search', type: resourceType(third), params, compartment: { type, id } };
 }
 
-function operation(segment: string, params: SearchParams, method: FhirMethod): Extract<Interaction, { kind: 'operation' }> {
+function operation(
+  segment: string,
+  params: SearchParams,
+  method: FhirMethod,
+): Extract<Interaction, { kind: 'operation' }> {
   const name = segment.slice(1);
-  if (!/^[A-Za-z][A-Za-z0-9\-_]*$/.test(name)) throw new FhirError('invalid', `Invalid operation name: ${segment}`);
+  if (!/^[A-Za-z][A-Za-z0-9\-_]*$/.test(name))
+    throw new FhirError('invalid', `Invalid operation name: ${segment}`);
   if (method !== 'GET' && method !== 'POST' && method !== 'HEAD' && method !== 'DELETE') {
     throw new FhirError('method-not-allowed', `${method} is not allowed on operations`);
   }

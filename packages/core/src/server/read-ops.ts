@@ -17,7 +17,8 @@ export async function readResource(
   id: string,
 ): Promise<FhirResponse> {
   const stored = await deps.store.read(type, id);
-  if (!stored || !(await visible(deps, ctx, stored))) throw new FhirError('not-found', `${type}/${id} is not known`);
+  if (!stored || !(await visible(deps, ctx, stored)))
+    throw new FhirError('not-found', `${type}/${id} is not known`);
   if (stored.deleted) {
     throw new FhirError('gone', `${type}/${id} was deleted (version ${stored.versionId})`, {
       issues: [],
@@ -30,7 +31,10 @@ export async function readResource(
   if (ifModifiedSince) {
     const since = Date.parse(ifModifiedSince);
     // HTTP dates have second precision: compare on whole seconds.
-    if (!Number.isNaN(since) && Math.floor(Date.parse(stored.lastUpdated) / 1000) <= Math.floor(since / 1000)) {
+    if (
+      !Number.isNaN(since) &&
+      Math.floor(Date.parse(stored.lastUpdated) / 1000) <= Math.floor(since / 1000)
+    ) {
       return { status: 304, stored };
     }
   }
@@ -72,7 +76,8 @@ export async function historyBundle(
   type: string | undefined,
   id: string | undefined,
 ): Promise<FhirResponse> {
-  if (type && id && !(await deps.store.read(type, id))) throw new FhirError('not-found', `${type}/${id} is not known`);
+  if (type && id && !(await deps.store.read(type, id)))
+    throw new FhirError('not-found', `${type}/${id} is not known`);
   let since: string | undefined;
   let at: { low: number; high: number } | undefined;
   let count = deps.limits.defaultCount;
@@ -82,7 +87,8 @@ export async function historyBundle(
     else if (name === '_at') at = parseDateRange(value, '_at');
     else if (name === '_count') count = parseCount(value, deps.limits.maxCount);
     else if (name === '_cursor') cursor = parseCursor(value);
-    else if (name === '_format' || name === '_pretty' || name === '_summary' || name === '_elements') continue;
+    else if (name === '_format' || name === '_pretty' || name === '_summary' || name === '_elements')
+      continue;
     else if (request.headers?.preferHandling === 'strict') {
       throw new FhirError('unknown-parameter', `Unknown history parameter: ${name}`, { expression: [name] });
     }
@@ -130,7 +136,10 @@ export async function historyBundle(
 function historyEntry(baseUrl: string, v: StoredResource): BundleEntry {
   const entry: BundleEntry = {
     fullUrl: `${baseUrl}/${v.resourceType}/${v.id}`,
-    request: { method: v.deleted ? 'DELETE' : v.versionId === '1' ? 'POST' : 'PUT', url: v.versionId === '1' && !v.deleted ? v.resourceType : `${v.resourceType}/${v.id}` },
+    request: {
+      method: v.deleted ? 'DELETE' : v.versionId === '1' ? 'POST' : 'PUT',
+      url: v.versionId === '1' && !v.deleted ? v.resourceType : `${v.resourceType}/${v.id}`,
+    },
     response: {
       status: v.deleted ? '204' : v.versionId === '1' ? '201' : '200',
       etag: etagOf(v.versionId),
@@ -143,12 +152,14 @@ function historyEntry(baseUrl: string, v: StoredResource): BundleEntry {
 
 /** Parse `_count`: a non-negative integer, capped at `max`. */
 export function parseCount(value: string, max: number): number {
-  if (!/^\d+$/.test(value)) throw new FhirError('invalid', `Invalid _count: ${value}`, { expression: ['_count'] });
+  if (!/^\d+$/.test(value))
+    throw new FhirError('invalid', `Invalid _count: ${value}`, { expression: ['_count'] });
   return Math.min(Number(value), max);
 }
 
 function parseCursor(value: string): number {
-  if (!/^\d+$/.test(value)) throw new FhirError('invalid', `Invalid _cursor: ${value}`, { expression: ['_cursor'] });
+  if (!/^\d+$/.test(value))
+    throw new FhirError('invalid', `Invalid _cursor: ${value}`, { expression: ['_cursor'] });
   return Number(value);
 }
 

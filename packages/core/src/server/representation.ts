@@ -25,10 +25,17 @@ export function representationOf(params: SearchParams): Representation {
   const out: Representation = {};
   for (const [name, value] of params) {
     if (name === '_summary') {
-      if (!SUMMARY_VALUES.has(value)) throw new FhirError('invalid', `Invalid _summary: ${value}`, { expression: ['_summary'] });
+      if (!SUMMARY_VALUES.has(value))
+        throw new FhirError('invalid', `Invalid _summary: ${value}`, { expression: ['_summary'] });
       out.summary = value as Representation['summary'];
     } else if (name === '_elements') {
-      out.elements = [...(out.elements ?? []), ...value.split(',').map((e) => e.trim()).filter(Boolean)];
+      out.elements = [
+        ...(out.elements ?? []),
+        ...value
+          .split(',')
+          .map((e) => e.trim())
+          .filter(Boolean),
+      ];
     }
   }
   return out;
@@ -36,7 +43,10 @@ export function representationOf(params: SearchParams): Representation {
 
 /** True when the representation changes what is stored (so the stored bytes cannot be served as they are). */
 export function isSubsetting(rep: Representation): boolean {
-  return (rep.summary !== undefined && rep.summary !== 'false') || (rep.elements !== undefined && rep.elements.length > 0);
+  return (
+    (rep.summary !== undefined && rep.summary !== 'false') ||
+    (rep.elements !== undefined && rep.elements.length > 0)
+  );
 }
 
 /**

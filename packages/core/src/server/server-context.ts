@@ -34,12 +34,20 @@ export interface ServerDeps {
 }
 
 /** Apply the access policy's read check to one resource. */
-export async function visible(deps: ServerDeps, ctx: RequestContext, resource: StoredResource): Promise<boolean> {
+export async function visible(
+  deps: ServerDeps,
+  ctx: RequestContext,
+  resource: StoredResource,
+): Promise<boolean> {
   return deps.access.canRead ? deps.access.canRead(ctx, resource) : true;
 }
 
 /** Keep the resources the caller may read. */
-export async function filterVisible(deps: ServerDeps, ctx: RequestContext, resources: StoredResource[]): Promise<StoredResource[]> {
+export async function filterVisible(
+  deps: ServerDeps,
+  ctx: RequestContext,
+  resources: StoredResource[],
+): Promise<StoredResource[]> {
   if (!deps.access.canRead) return resources;
   const out: StoredResource[] = [];
   for (const r of resources) if (await deps.access.canRead(ctx, r)) out.push(r);

@@ -34,7 +34,8 @@ interface Slot {
  */
 export function applyFhirPathPatch(resource: Resource, patch: unknown): Resource {
   const parameters = patch as Parameters;
-  if (parameters?.resourceType !== 'Parameters') throw new FhirError('invalid', 'A FHIRPath Patch body must be a Parameters resource');
+  if (parameters?.resourceType !== 'Parameters')
+    throw new FhirError('invalid', 'A FHIRPath Patch body must be a Parameters resource');
   const doc = structuredClone(resource) as unknown as Json;
   (parameters.parameter ?? []).forEach((operation, i) => {
     if (operation.name !== 'operation') throw invalid(i, `unexpected parameter "${operation.name}"`);
@@ -47,7 +48,8 @@ function applyOperation(doc: Json, operation: ParametersParameter, i: number): v
   const parts = new Map((operation.part ?? []).map((p) => [p.name, p]));
   const type = parts.get('type')?.valueCode as OperationType | undefined;
   const path = parts.get('path')?.valueString;
-  if (!type || !['add', 'insert', 'delete', 'replace', 'move'].includes(type)) throw invalid(i, 'type must be add, insert, delete, replace or move');
+  if (!type || !['add', 'insert', 'delete', 'replace', 'move'].includes(type))
+    throw invalid(i, 'type must be add, insert, delete, replace or move');
   if (!path) throw invalid(i, 'path is required');
   const value = parts.has('value') ? valueOf(parts.get('value')!) : undefined;
   const index = parts.get('index')?.valueInteger;
@@ -56,7 +58,8 @@ function applyOperation(doc: Json, operation: ParametersParameter, i: number): v
       const name = parts.get('name')?.valueString;
       if (!name || value === undefined) throw invalid(i, 'add needs name and value');
       const [target] = single(doc, path, i);
-      if (typeof target !== 'object' || target === null) throw unprocessable(i, `${path} is not an element that can hold ${name}`);
+      if (typeof target !== 'object' || target === null)
+        throw unprocessable(i, `${path} is not an element that can hold ${name}`);
       const t = target as Json;
       if (Array.isArray(t[name])) (t[name] as unknown[]).push(value);
       else if (t[name] === undefined) t[name] = isRepeating(path, name) ? [value] : value;
@@ -73,14 +76,16 @@ function applyOperation(doc: Json, operation: ParametersParameter, i: number): v
     case 'delete': {
       const slots = locate(doc, path, i);
       if (slots.length === 0) return;
-      if (slots.length > 1) throw unprocessable(i, `${path} matches ${slots.length} elements; delete needs one`);
+      if (slots.length > 1)
+        throw unprocessable(i, `${path} matches ${slots.length} elements; delete needs one`);
       remove(slots[0]!);
       return;
     }
     case 'replace': {
       if (value === undefined) throw invalid(i, 'replace needs a value');
       const slots = locate(doc, path, i);
-      if (slots.length !== 1) throw unprocessable(i, `${path} matches ${slots.length} elements; replace needs one`);
+      if (slots.length !== 1)
+        throw unprocessable(i, `${path} matches ${slots.length} elements; replace needs one`);
       const slot = slots[0]!;
       if (slot.index === undefined) slot.parent[slot.prop] = value;
       else (slot.parent[slot.prop] as unknown[])[slot.index] = value;
@@ -89,9 +94,11 @@ function applyOperation(doc: Json, operation: ParametersParameter, i: number): v
     case 'move': {
       const source = parts.get('source')?.valueInteger;
       const destination = parts.get('destination')?.valueInteger;
-      if (source === undefined || destination === undefined) throw invalid(i, 'move needs source and destination');
+      if (source === undefined || destination === undefined)
+        throw invalid(i, 'move needs source and destination');
       const list = listAt(doc, path, i);
-      if (source < 0 || source >= list.length || destination < 0 || destination >= list.length) throw unprocessable(i, 'move index out of range');
+      if (source < 0 || source >= list.length || destination < 0 || destination >= list.length)
+        throw unprocessable(i, 'move index out of range');
       const [moved] = list.splice(source, 1);
       list.splice(destination, 0, moved);
       return;
@@ -130,7 +137,8 @@ function single(doc: Json, path: string, i: number): [unknown] {
   return [found[0]];
 }
 
-const LAST_STEP = /^(.*)\.([A-Za-z][A-Za-z0-9_]*)((?:\[\d+\]|\.(?:where|first|last|ofType|as|exists)\(.*\))*)$/;
+const LAST_STEP =
+  /^(.*)\.([A-Za-z][A-Za-z0-9_]*)((?:\[\d+\]|\.(?:where|first|last|ofType|as|exists)\(.*\))*)$/;
 
 /** The slots (parent, property, index) of the elements `path` selects. */
 function locate(doc: Json, path: string, i: number): Slot[] {
@@ -141,10 +149,15 @@ function locate(doc: Json, path: string, i: number): Slot[] {
   for (const parent of evaluate(doc, parentPath!, i)) {
     if (typeof parent !== 'object' || parent === null) continue;
     const p = parent as Json;
-    const prop = name in p ? name : Object.keys(p).find((k) => k.startsWith(name) && /^[A-Z]/.test(k.slice(name.length)));
+    const prop =
+      name in p
+        ? name
+        : Object.keys(p).find((k) => k.startsWith(name) && /^[A-Z]/.test(k.slice(name.length)));
     if (!prop || p[prop] === undefined) continue;
     const held = p[prop];
-    const candidates: Slot[] = Array.isArray(held) ? held.map((_, index) => ({ parent: p, prop, index })) : [{ parent: p, prop }];
+    const candidates: Slot[] = Array.isArray(held)
+      ? held.map((_, index) => ({ parent: p, prop, index }))
+      : [{ parent: p, prop }];
     if (!suffix) {
       slots.push(...candidates);
       continue;
@@ -213,9 +226,13 @@ function isRepeating(path: string, name: string): boolean {
 }
 
 function invalid(i: number, message: string): FhirError {
-  return new FhirError('invalid', `FHIRPath Patch operation ${i + 1}: ${message}`, { expression: [`Parameters.parameter[${i}]`] });
+  return new FhirError('invalid', `FHIRPath Patch operation ${i + 1}: ${message}`, {
+    expression: [`Parameters.parameter[${i}]`],
+  });
 }
 
 function unprocessable(i: number, message: string): FhirError {
-  return new FhirError('unprocessable', `FHIRPath Patch operation ${i + 1}: ${message}`, { expression: [`Parameters.parameter[${i}]`] });
+  return new FhirError('unprocessable', `FHIRPath Patch operation ${i + 1}: ${message}`, {
+    expression: [`Parameters.parameter[${i}]`],
+  });
 }

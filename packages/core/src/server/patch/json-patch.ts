@@ -1,5 +1,5 @@
-import type { Resource } from 'fhir/r4';
 import jsonPatch, { type Operation } from 'fast-json-patch';
+import type { Resource } from 'fhir/r4';
 import { FhirError } from '../../errors/fhir-error.js';
 
 /**
@@ -13,17 +13,30 @@ import { FhirError } from '../../errors/fhir-error.js';
  * ```
  */
 export function applyJsonPatch(resource: Resource, patch: unknown): Resource {
-  if (!Array.isArray(patch)) throw new FhirError('invalid', 'A JSON Patch body must be an array of operations');
+  if (!Array.isArray(patch))
+    throw new FhirError('invalid', 'A JSON Patch body must be an array of operations');
   const validationError = jsonPatch.validate(patch as Operation[], resource);
   if (validationError) {
-    const code = validationError.name === 'TEST_OPERATION_FAILED' || validationError.name === 'OPERATION_PATH_UNRESOLVABLE' ? 'unprocessable' : 'invalid';
-    throw new FhirError(code, `JSON Patch operation ${validationError.index ?? ''} failed: ${validationError.message.split('\n')[0]}`, {
-      expression: validationError.index !== undefined ? [`[${validationError.index}]`] : undefined,
-    });
+    const code =
+      validationError.name === 'TEST_OPERATION_FAILED' ||
+      validationError.name === 'OPERATION_PATH_UNRESOLVABLE'
+        ? 'unprocessable'
+        : 'invalid';
+    throw new FhirError(
+      code,
+      `JSON Patch operation ${validationError.index ?? ''} failed: ${validationError.message.split('\n')[0]}`,
+      {
+        expression: validationError.index !== undefined ? [`[${validationError.index}]`] : undefined,
+      },
+    );
   }
   try {
-    return jsonPatch.applyPatch(jsonPatch.deepClone(resource), patch as Operation[], true, true).newDocument as Resource;
+    return jsonPatch.applyPatch(jsonPatch.deepClone(resource), patch as Operation[], true, true)
+      .newDocument as Resource;
   } catch (error) {
-    throw new FhirError('unprocessable', `JSON Patch could not be applied: ${(error as Error).message.split('\n')[0]}`);
+    throw new FhirError(
+      'unprocessable',
+      `JSON Patch could not be applied: ${(error as Error).message.split('\n')[0]}`,
+    );
   }
 }

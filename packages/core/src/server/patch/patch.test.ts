@@ -35,8 +35,12 @@ describe('JSON Patch', () => {
     expect(() => applyJsonPatch(patient, [{ op: 'test', path: '/active', value: false }])).toThrow(
       expect.objectContaining({ code: 'unprocessable' }),
     );
-    expect(() => applyJsonPatch(patient, [{ op: 'jump', path: '/active' }])).toThrow(expect.objectContaining({ code: 'invalid' }));
-    expect(() => applyJsonPatch(patient, { op: 'add' })).toThrow(expect.objectContaining({ code: 'invalid' }));
+    expect(() => applyJsonPatch(patient, [{ op: 'jump', path: '/active' }])).toThrow(
+      expect.objectContaining({ code: 'invalid' }),
+    );
+    expect(() => applyJsonPatch(patient, { op: 'add' })).toThrow(
+      expect.objectContaining({ code: 'invalid' }),
+    );
   });
 });
 
@@ -47,7 +51,12 @@ describe('FHIRPath Patch', () => {
       fp(
         op({ type: 'replace', path: 'Patient.active', value: { valueBoolean: false } }),
         op({ type: 'add', path: 'Patient', name: 'birthDate', value: { valueDate: '1990-02-03' } }),
-        op({ type: 'add', path: 'Patient', name: 'telecom', value: { valueContactPoint: { system: 'phone', value: '1' } } }),
+        op({
+          type: 'add',
+          path: 'Patient',
+          name: 'telecom',
+          value: { valueContactPoint: { system: 'phone', value: '1' } },
+        }),
         op({ type: 'insert', path: 'Patient.name[0].given', index: 0, value: { valueString: 'Ann' } }),
         op({ type: 'move', path: 'Patient.identifier', source: 1, destination: 0 }),
         op({ type: 'delete', path: "Patient.identifier.where(system='a')" }),
@@ -77,10 +86,17 @@ describe('FHIRPath Patch', () => {
     expect(out.contact).toEqual([{ gender: 'male' }]);
   });
   it('rejects replace with no single match (422) and malformed operations (400)', () => {
-    expect(() => applyFhirPathPatch(patient, fp(op({ type: 'replace', path: 'Patient.identifier', value: { valueString: 'x' } })))).toThrow(
-      expect.objectContaining({ code: 'unprocessable' }),
+    expect(() =>
+      applyFhirPathPatch(
+        patient,
+        fp(op({ type: 'replace', path: 'Patient.identifier', value: { valueString: 'x' } })),
+      ),
+    ).toThrow(expect.objectContaining({ code: 'unprocessable' }));
+    expect(() => applyFhirPathPatch(patient, fp(op({ type: 'explode', path: 'Patient' })))).toThrow(
+      expect.objectContaining({ code: 'invalid' }),
     );
-    expect(() => applyFhirPathPatch(patient, fp(op({ type: 'explode', path: 'Patient' })))).toThrow(expect.objectContaining({ code: 'invalid' }));
-    expect(() => applyFhirPathPatch(patient, { resourceType: 'Patient' })).toThrow(expect.objectContaining({ code: 'invalid' }));
+    expect(() => applyFhirPathPatch(patient, { resourceType: 'Patient' })).toThrow(
+      expect.objectContaining({ code: 'invalid' }),
+    );
   });
 });

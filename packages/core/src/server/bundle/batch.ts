@@ -1,0 +1,72 @@
+import type { Bundle, BundleEntry } from 'fhir/r4';
+import type { RequestContext } from '../../context/request-context.js';
+import { FhirError } from '../../errors/fhir-error.js';
+import type { ServerDeps } from '../server-context.js';
+import type { FhirRequest, FhirResponse } from '../types.js';
+import { entryRequest, statusLine } from './entry-request.js';
+import { ReferenceResolver } from './references.js';
+import { entryError, responseEntry } from './transaction.js';
+
+/**
+ * Process a `batch` Bundle: each entry stands alone, in order, with its own
+ * status; a failing entry gets its OperationOutcome and the others go on.
+ * Conditional references in an entry's resource are resolved.
+ */
+export async function processBatch(
+  deps: ServerDeps,
+  ctx: RequestContext,
+  request: FhirRequest,
+  bundle: Bundle,
+  handle: (ctx: RequestContext, request: FhirRequest) => Promise<FhirResponse>,
+): Promise<FhirResponse> {
+  const entries: BundleEntry[] = [];
+  let lastSeq: number | undefined;
+  const references = new ReferenceResolver(deps, ctx, new Map());
+  for (const [index, entry] of (bundle.entry ?? []).entries()) {
+    try {
+      const req = entryRequest(entry, index, request.baseUrl, request.headers ?? {});
+      if (req.body && typeof req.body === 'object' && req.method !== 'PATCH')
+        await references.rewrite(req.body);
+      const response = await handle(
+        { ...ctx, ...(lastSeq ? { minSeq: lastSeq } : {}) },
+        {
+          ...req,
+          headers: {
+            ...req.headers,
+            ...(request.headers?.preferReturn ? { preferReturn: request.headers.preferReturn } : {}),
+          },
+        },
+      );
+      if (response.seq) lastSeq = response.seq;
+      entries.push(responseEntry(req, response));
+    } catch (error) {
+      const e = entryError(index, error);
+      if (e.status >= 500) console.error(error);
+      entries.push({ response: { status: statusLine(e.status), outcome: e.outcome } });
+    }
+  }
+  const resource: Bundle = { resourceType: 'Bundle', type: 'batch-response', entry: entries };
+  return { status: 200, resource, ...(lastSeq ? { seq: lastSeq } : {}) };
+}
+
+/** Check a Bundle posted to the base is a batch or transaction within limits. */
+export function checkBundle(deps: ServerDeps, body: unknown): Bundle {
+  const bundle = body as Bundle;
+  if (!bundle || bundle.resourceType !== 'Bundle')
+    throw new FhirError('invalid', 'POST to the base needs a Bundle');
+  if (bundle.type !== 'batch' && bundle.type !== 'transaction') {
+    throw new FhirError(
+      'invalid',
+      `A Bundle posted to the base must be a batch or a transaction, not ${String(bundle.type)}`,
+      { expression: ['Bundle.type'] },
+    );
+  }
+  const count = bundle.entry?.length ?? 0;
+  if (count > deps.limits.maxBundleEntries) {
+    throw new FhirError(
+      'too-large',
+      `The Bundle has ${count} entries; at most ${deps.limits.maxBundleEntries} are allowed`,
+    );
+  }
+  return bundle;
+}
