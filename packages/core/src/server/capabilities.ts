@@ -51,14 +51,12 @@ export function capabilityStatement(
       referencePolicy: ['literal', 'local'],
       ...(search
         ? {
-            searchParam: search
-              .parametersFor(type)
-              .map((p) => ({
-                name: p.name,
-                type: p.type,
-                ...(p.definition ? { definition: p.definition } : {}),
-                ...(p.documentation ? { documentation: p.documentation } : {}),
-              })),
+            searchParam: search.parametersFor(type).map((p) => ({
+              name: p.name,
+              type: p.type,
+              ...(p.definition ? { definition: p.definition } : {}),
+              ...(p.documentation ? { documentation: p.documentation } : {}),
+            })),
           }
         : {}),
       ...(operations.some((o) => o.scope.type || o.scope.instance)

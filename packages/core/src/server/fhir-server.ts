@@ -138,7 +138,7 @@ export async function createFhirServer(options: FhirServerOptions): Promise<Fhir
       case 'operation': {
         const op = operations.get(it.name);
         const level = it.id ? 'instance' : it.type ? 'type' : 'system';
-        if (!op || !op.scope[level] || (it.type && op.scope.types && !op.scope.types.includes(it.type))) {
+        if (!op?.scope[level] || (it.type && op.scope.types && !op.scope.types.includes(it.type))) {
           throw new FhirError('not-found', `Unknown operation $${it.name} at ${level} level`);
         }
         return op.handle(ctx, {

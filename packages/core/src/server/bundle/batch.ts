@@ -52,8 +52,7 @@ export async function processBatch(
 /** Check a Bundle posted to the base is a batch or transaction within limits. */
 export function checkBundle(deps: ServerDeps, body: unknown): Bundle {
   const bundle = body as Bundle;
-  if (!bundle || bundle.resourceType !== 'Bundle')
-    throw new FhirError('invalid', 'POST to the base needs a Bundle');
+  if (bundle?.resourceType !== 'Bundle') throw new FhirError('invalid', 'POST to the base needs a Bundle');
   if (bundle.type !== 'batch' && bundle.type !== 'transaction') {
     throw new FhirError(
       'invalid',

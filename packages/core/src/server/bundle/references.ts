@@ -39,7 +39,12 @@ export class ReferenceResolver {
         return;
       }
       const m = CONDITIONAL_REFERENCE.exec(ref);
-      if (m) pending.push(this.#resolve(m[1]!, m[2]!, ref).then((r) => void (holder.reference = r)));
+      if (m)
+        pending.push(
+          this.#resolve(m[1]!, m[2]!, ref).then((r) => {
+            holder.reference = r;
+          }),
+        );
       else if (ref.startsWith('urn:uuid:') || ref.startsWith('urn:oid:')) {
         throw new FhirError('invalid', `Reference ${ref} does not match any fullUrl in the Bundle`);
       }

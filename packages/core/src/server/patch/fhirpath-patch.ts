@@ -51,7 +51,7 @@ function applyOperation(doc: Json, operation: ParametersParameter, i: number): v
   if (!type || !['add', 'insert', 'delete', 'replace', 'move'].includes(type))
     throw invalid(i, 'type must be add, insert, delete, replace or move');
   if (!path) throw invalid(i, 'path is required');
-  const value = parts.has('value') ? valueOf(parts.get('value')!) : undefined;
+  const value = parts.has('value') ? partValue(parts.get('value')!) : undefined;
   const index = parts.get('index')?.valueInteger;
   switch (type) {
     case 'add': {
@@ -107,13 +107,13 @@ function applyOperation(doc: Json, operation: ParametersParameter, i: number): v
 }
 
 /** The value of a `value` part: its `value[x]`, or an object built from its sub-parts. */
-function valueOf(part: ParametersParameter): unknown {
+function partValue(part: ParametersParameter): unknown {
   for (const [key, v] of Object.entries(part)) if (key.startsWith('value')) return v;
   if (part.resource) return part.resource;
   if (part.part) {
     const out: Json = {};
     for (const p of part.part) {
-      const v = valueOf(p);
+      const v = partValue(p);
       const existing = out[p.name];
       if (existing === undefined) out[p.name] = v;
       else out[p.name] = Array.isArray(existing) ? [...existing, v] : [existing, v];
