@@ -71,6 +71,11 @@ export interface StoreBackend {
   /** The last committed seq (0 when empty). */
   headSeq(): Promise<number>;
   readonly checkpoints: CheckpointStore;
+  /**
+   * Optional: call `onCommit(seq)` when another process commits (e.g. PostgreSQL
+   * LISTEN/NOTIFY), so that followers here wake without polling. Returns an unsubscribe.
+   */
+  watch?(onCommit: (seq: number) => void): () => void;
   close(): Promise<void>;
 }
 

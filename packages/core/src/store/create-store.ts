@@ -73,6 +73,7 @@ export function createStore(backend: StoreBackend, options: StoreOptions = {}): 
   const now = options.now ?? Date.now;
   const commits = new Subject<number>();
   let closed = false;
+  const unwatch = backend.watch?.((seq) => commits.next(seq));
 
   const assertOpen = () => {
     if (closed) throw new FhirError('closed', 'The store is closed');
@@ -129,6 +130,7 @@ export function createStore(backend: StoreBackend, options: StoreOptions = {}): 
     async close() {
       if (closed) return;
       closed = true;
+      unwatch?.();
       commits.complete();
       await backend.close();
     },
