@@ -30,6 +30,9 @@ export class GenerationLoop {
   lastError: ProjectorStatus['lastError'];
   onCaughtUp: GenerationLoopOptions['onCaughtUp'];
   readonly meter = new RateMeter();
+  #pendingCheckpoint: number | undefined;
+  #checkpointWrite: Promise<void> | undefined;
+  #selfCheckpointing = false;
   private readFailures = 0;
   readonly #abort = new AbortController();
   #woken = false;
@@ -59,18 +62,61 @@ export class GenerationLoop {
     this.#abort.abort();
     this.#wake?.();
     await this.#done;
+    await this.#flushCheckpoint();
     this.state = 'stopped';
+  }
+
+  /**
+   * Save the checkpoint without waiting for it: at most one write is in
+   * flight and the newest seq replaces a pending one. The loop reads the next
+   * batch meanwhile; it waits for the write before idling and on stop. A crash
+   * replays at most the batches since the last write (at-least-once).
+   */
+  #saveCheckpoint(seq: number): void {
+    this.#pendingCheckpoint = seq;
+    this.#checkpointWrite ??= this.#writeCheckpoints();
+  }
+
+  async #writeCheckpoints(): Promise<void> {
+    const { store, checkpointKey } = this.options;
+    try {
+      for (let failures = 0; this.#pendingCheckpoint !== undefined; ) {
+        const seq = this.#pendingCheckpoint;
+        this.#pendingCheckpoint = undefined;
+        try {
+          await store.checkpoints.set(checkpointKey, { seq });
+          failures = 0;
+        } catch (error) {
+          this.#pendingCheckpoint ??= seq;
+          failures += 1;
+          const retryInMs = backoffDelay(failures, this.options.backoff);
+          this.options.onError({ name: this.options.projector.name, generation: this.generation, error, attempts: failures, retryInMs, fromSeq: seq });
+          if (this.#abort.signal.aborted && failures > 3) return;
+          await sleep(retryInMs);
+        }
+      }
+    } finally {
+      this.#checkpointWrite = undefined;
+    }
+  }
+
+  async #flushCheckpoint(): Promise<void> {
+    while (this.#checkpointWrite) await this.#checkpointWrite;
   }
 
   async #run(): Promise<void> {
     const { store, checkpointKey, batchSize, projector } = this.options;
     const signal = this.#abort.signal;
     this.checkpoint = (await store.checkpoints.get(checkpointKey))?.seq ?? 0;
+    let size = batchSize;
     while (!signal.aborted) {
       this.#woken = false;
-      const batch = await this.#read(store, batchSize);
+      const batch = await this.#read(store, size);
       if (batch === undefined) continue;
+      // Far behind (a full batch): read larger batches, up to 8x; caught up: back to the base size.
+      size = batch.length === size ? Math.min(size * 2, batchSize * 8) : batchSize;
       if (batch.length === 0) {
+        await this.#flushCheckpoint();
         this.state = 'idle';
         this.onCaughtUp?.(this);
         if (!this.#woken && !signal.aborted) await new Promise<void>((resolve) => (this.#wake = resolve));
@@ -80,9 +126,12 @@ export class GenerationLoop {
       this.state = 'running';
       const last = batch[batch.length - 1]!.seq;
       const relevant = projector.handles ? batch.filter((e) => projector.handles!(e)) : batch;
+      // A projector that saves its own checkpoint must not race an older one the loop is still writing.
+      if (this.#selfCheckpointing && relevant.length > 0) await this.#flushCheckpoint();
       const applied = relevant.length > 0 ? await this.#applyWithRetry(relevant, last) : 'applied';
       if (applied === 'aborted') return;
-      if (applied === 'applied') await store.checkpoints.set(checkpointKey, { seq: last });
+      if (applied === 'applied') this.#saveCheckpoint(last);
+      else this.#selfCheckpointing = true;
       this.checkpoint = last;
       this.meter.add(batch.length);
       this.options.onProgress(this);
