@@ -27,6 +27,10 @@ export function toResponse(
   }
   for (const [k, v] of Object.entries(response.headers ?? {})) headers.set(k, v);
   if (response.status === 304 || head) return new Response(null, { status: response.status, headers });
+  if (response.raw) {
+    headers.set('content-type', response.raw.contentType);
+    return new Response(response.raw.body as BodyInit, { status: response.status, headers });
+  }
 
   const isWrite = request.method !== 'GET' && request.method !== 'HEAD' && response.outcome !== undefined;
   let body: BodyInit | null;

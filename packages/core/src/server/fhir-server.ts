@@ -12,8 +12,14 @@ import { AsyncMutex } from './conditional.js';
 import { parseInteraction } from './interaction.js';
 import { historyBundle, readResource, vreadResource } from './read-ops.js';
 import { searchBundle } from './search-ops.js';
-import type { ServerDeps, ServerLimits } from './server-context.js';
-import type { AccessPolicy, FhirRequest, FhirResponse, OperationHandler } from './types.js';
+import { awaitProjections, type ServerDeps, type ServerLimits, visible } from './server-context.js';
+import type {
+  AccessPolicy,
+  FhirRequest,
+  FhirResponse,
+  OperationHandler,
+  OperationServices,
+} from './types.js';
 import { validateOperation } from './validate-operation.js';
 import {
   conditionalDelete,
@@ -99,6 +105,15 @@ export async function createFhirServer(options: FhirServerOptions): Promise<Fhir
   };
   for (const projector of search?.projectors ?? []) await runtime.register(projector);
 
+  const services: OperationServices = {
+    store: options.store,
+    runtime,
+    search,
+    canRead: (ctx, resource) => visible(deps, ctx, resource),
+    awaitProjections: (ctx) => awaitProjections(deps, ctx),
+    handle: (ctx, request) => handle(ctx, request),
+  };
+
   const handle = async (ctx: RequestContext, request: FhirRequest): Promise<FhirResponse> => {
     const it = parseInteraction(request.method, request.path, request.params);
     switch (it.kind) {
@@ -141,12 +156,13 @@ export async function createFhirServer(options: FhirServerOptions): Promise<Fhir
         if (!op?.scope[level] || (it.type && op.scope.types && !op.scope.types.includes(it.type))) {
           throw new FhirError('not-found', `Unknown operation $${it.name} at ${level} level`);
         }
-        return op.handle(ctx, {
+        const opRequest = {
           ...request,
           ...(it.type ? { type: it.type } : {}),
           ...(it.id ? { id: it.id } : {}),
           operationParams: it.params,
-        });
+        };
+        return op.handle(ctx, opRequest, services);
       }
     }
   };

@@ -44,7 +44,7 @@ export function parseInteraction(method: FhirMethod, path: string, params: Searc
   const segments = path
     .split('/')
     .filter((s) => s !== '')
-    .map(decodeURIComponent);
+    .map(decodeSegment);
   const get = method === 'GET' || method === 'HEAD';
   const [first, second, third, fourth] = segments;
   if (segments.length > 4) throw notFound(path);
@@ -101,6 +101,14 @@ export function parseInteraction(method: FhirMethod, path: string, params: Searc
   if (!get) return notAllowed(method, path);
   if (third === '*') return { kind: 'search', params, compartment: { type, id } };
   return { kind: 'search', type: resourceType(third), params, compartment: { type, id } };
+}
+
+function decodeSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    throw new FhirError('invalid', `Malformed percent-encoding in the path segment ${segment}`);
+  }
 }
 
 function operation(

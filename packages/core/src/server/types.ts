@@ -1,6 +1,8 @@
 import type { OperationOutcome, Resource } from 'fhir/r4';
 import type { RequestContext } from '../context/request-context.js';
-import type { SearchParams, SearchRequest } from '../search/types.js';
+import type { ProjectorRuntime } from '../projection/runtime.js';
+import type { SearchEngine, SearchParams, SearchRequest } from '../search/types.js';
+import type { ResourceStore } from '../store/create-store.js';
 import type { StoredResource, WriteOp } from '../store/types.js';
 import type { FhirMethod } from './interaction.js';
 
@@ -52,6 +54,21 @@ export interface FhirResponse {
   seq?: number;
   /** Extra response headers (e.g. `Content-Location`, `Retry-After` for async operations). */
   headers?: Record<string, string>;
+  /** A body that is not a FHIR resource (e.g. an ndjson file, a Bulk Data manifest), sent as it is. */
+  raw?: { contentType: string; body: Uint8Array | string };
+}
+
+/** What an operation handler may use besides its request: the server's parts and its access checks. */
+export interface OperationServices {
+  store: ResourceStore;
+  runtime: ProjectorRuntime;
+  search: SearchEngine | undefined;
+  /** The access policy's read check (true when there is none). */
+  canRead(ctx: RequestContext, resource: StoredResource): Promise<boolean>;
+  /** Wait until the search projections have applied the caller's writes (read-your-writes). */
+  awaitProjections(ctx: RequestContext): Promise<void>;
+  /** Handle another request through the whole server (e.g. a transaction Bundle for an import). */
+  handle(ctx: RequestContext, request: FhirRequest): Promise<FhirResponse>;
 }
 
 /**
@@ -84,5 +101,6 @@ export interface OperationHandler {
   handle(
     ctx: RequestContext,
     request: FhirRequest & { type?: string; id?: string; operationParams: SearchParams },
+    services: OperationServices,
   ): Promise<FhirResponse>;
 }
