@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createFhirServer, type FhirServer, type ResourceStore } from '@fhirstream/core';
 import { createFhirHandler, toNodeHandler } from '@fhirstream/http';
-import { openLmdbStore } from '@fhirstream/lmdb';
+import { openEmbedded } from '@fhirstream/lmdb';
 
 /** Settings of the example server, from the environment by default. */
 export interface ExampleServerOptions {
@@ -22,7 +22,7 @@ export interface RunningServer {
 }
 
 /**
- * Start Fhirstream on the embedded default: LMDB in `dataDir`, FHIR base at `/fhir`.
+ * Start Fhirstream on the embedded default: LMDB store and search index in `dataDir`, FHIR base at `/fhir`.
  *
  * @example
  * ```ts
@@ -32,8 +32,9 @@ export interface RunningServer {
  * ```
  */
 export async function startServer(options: ExampleServerOptions): Promise<RunningServer> {
-  const store = openLmdbStore({ path: options.dataDir });
-  const fhir = await createFhirServer({ store });
+  const embedded = openEmbedded({ path: options.dataDir });
+  const { store } = embedded;
+  const fhir = await createFhirServer({ store, search: embedded.search, runtime: embedded.runtime });
   const handler = createFhirHandler(fhir, { basePath: '/fhir' });
   const http = createServer(toNodeHandler(handler, { basePath: '/fhir' }));
   await new Promise<void>((resolve) => http.listen(options.port, options.host, resolve));
@@ -49,7 +50,7 @@ export async function startServer(options: ExampleServerOptions): Promise<Runnin
         http.closeAllConnections();
       });
       await fhir.close();
-      await store.close();
+      await embedded.close();
     },
   };
 }

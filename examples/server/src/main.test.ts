@@ -51,6 +51,8 @@ describe('pnpm start (examples/server)', () => {
     });
     expect(created.status).toBe(201);
     const location = created.headers.get('location')!;
+    const found = await (await fetch(`${first.url}/Patient?gender=female`)).json();
+    expect(found.total ?? found.entry.length).toBe(1);
     const code = exited(first.child);
     first.child.kill('SIGTERM');
     expect(await code).toBe(0);

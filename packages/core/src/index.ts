@@ -75,3 +75,4 @@ export { dateRange } from './search/extraction/dates.js';
 export { precisionRange } from './search/extraction/numbers.js';
 export { canonicalUcum, UCUM_SYSTEM } from './search/extraction/ucum.js';
 export { parseReference } from './search/extraction/references.js';
+export * from './search/query/public.js';

@@ -24,9 +24,16 @@ export function openLmdbStore(options: LmdbBackendOptions & StoreOptions): Resou
   const { now, ...backendOptions } = options;
   return createStore(openLmdbBackend(backendOptions), now ? { now } : {});
 }
+export { type Embedded, openEmbedded } from './embedded.js';
 export {
   type LmdbProjectionDefinition,
   type LmdbProjector,
   type LmdbWriter,
   lmdbProjector,
 } from './lmdb-projector.js';
+export {
+  createLmdbSearchEngine,
+  type LmdbSearchEngine,
+  type LmdbSearchEngineOptions,
+} from './search/lmdb-search-engine.js';
+export { SEARCH_INDEX_PROJECTOR, searchIndexProjector } from './search/search-projector.js';

@@ -5,7 +5,16 @@
  */
 
 /** R4 SearchParameter types. */
-export type SearchParamType = 'number' | 'date' | 'string' | 'token' | 'reference' | 'composite' | 'quantity' | 'uri' | 'special';
+export type SearchParamType =
+  | 'number'
+  | 'date'
+  | 'string'
+  | 'token'
+  | 'reference'
+  | 'composite'
+  | 'quantity'
+  | 'uri'
+  | 'special';
 
 /**
  * token: Coding / CodeableConcept / Identifier / code / boolean / ContactPoint / string used as a token.

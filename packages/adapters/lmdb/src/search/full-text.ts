@@ -1,0 +1,142 @@
+/**
+ * `_text` (narrative) and `_content` (all string content) with FlexSearch.
+ *
+ * The text of each resource is persisted in the search index
+ * (`['ft', type, id]` → `{ t, c }`); the FlexSearch indexes live in memory,
+ * per generation and resource type, built lazily from LMDB on the first
+ * full-text search of a type and then kept current by the projector.
+ */
+import { Index } from 'flexsearch';
+import type { Database, Key } from 'lmdb';
+
+/** The full text of one resource: narrative (`t`) and all string content (`c`). */
+export interface ResourceText {
+  t: string;
+  c: string;
+}
+
+/**
+ * Narrative text (tags stripped) and every string value of a resource.
+ *
+ * @example
+ * ```ts
+ * fullTextOf({ resourceType: 'Patient', text: { div: '<div>Hi <b>Bob</b></div>' }, name: [{ family: 'Smith' }] });
+ * // { t: 'Hi Bob', c: 'Hi Bob Smith' }
+ * ```
+ */
+export function fullTextOf(resource: object): ResourceText {
+  const div = (resource as { text?: { div?: unknown } }).text?.div;
+  const t = typeof div === 'string' ? stripTags(div) : '';
+  const parts: string[] = [];
+  collect(resource, parts, true);
+  return { t, c: parts.join(' ') };
+}
+
+function stripTags(html: string): string {
+  return html
+    .replace(/<[^>]*>/g, ' ')
+    .replace(/&nbsp;/g, ' ')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&quot;/g, '"')
+    .replace(/&amp;/g, '&')
+    .replace(/\s+/g, ' ')
+    .trim();
+}
+
+function collect(value: unknown, out: string[], top: boolean): void {
+  if (typeof value === 'string') out.push(value);
+  else if (Array.isArray(value)) for (const v of value) collect(v, out, false);
+  else if (value && typeof value === 'object') {
+    for (const [k, v] of Object.entries(value)) {
+      if (top && (k === 'resourceType' || k === 'id' || k === 'meta')) continue;
+      if (k === 'div' && typeof v === 'string') out.push(stripTags(v));
+      else if (k !== 'url' && k !== 'system' && k !== 'reference') collect(v, out, false);
+    }
+  }
+}
+
+interface TypeIndexes {
+  text: Index;
+  content: Index;
+}
+
+/** One text update from a projected batch (`text` undefined = removed). */
+export interface TextUpdate {
+  type: string;
+  id: string;
+  text: ResourceText | undefined;
+}
+
+const newIndex = () => new Index({ tokenize: 'forward', encoder: 'LatinBalance' });
+
+/**
+ * In-memory FlexSearch indexes over the persisted text, per generation and type.
+ *
+ * @example
+ * ```ts
+ * const ft = new FullTextIndexes();
+ * ft.search(db, generation, 'Observation', 'content', 'fever'); // ids
+ * ```
+ */
+export class FullTextIndexes {
+  readonly #built = new Map<number, Map<string, TypeIndexes>>();
+  /** The most recent batch per generation (committed or in flight), re-applied after a lazy build. */
+  readonly #lastBatch = new Map<number, TextUpdate[]>();
+
+  /** Called by the projector with each batch, before its transaction commits. */
+  update(generation: number, updates: TextUpdate[]): void {
+    this.#lastBatch.set(generation, updates);
+    const types = this.#built.get(generation);
+    if (!types) return;
+    for (const u of updates) {
+      const idx = types.get(u.type);
+      if (idx) apply(idx, u);
+    }
+  }
+
+  /** Ids of `type` whose narrative (`text`) or content matches every word of `query`. */
+  search(
+    db: Database<unknown, Key>,
+    generation: number,
+    type: string,
+    field: 'text' | 'content',
+    query: string,
+  ): string[] {
+    const idx = this.#indexes(db, generation, type);
+    return (field === 'text' ? idx.text : idx.content).search(query, { limit: 1_000_000 }) as string[];
+  }
+
+  /** Forget a generation (after it was dropped). */
+  drop(generation: number): void {
+    this.#built.delete(generation);
+    this.#lastBatch.delete(generation);
+  }
+
+  #indexes(db: Database<unknown, Key>, generation: number, type: string): TypeIndexes {
+    let types = this.#built.get(generation);
+    if (!types) {
+      types = new Map();
+      this.#built.set(generation, types);
+    }
+    let idx = types.get(type);
+    if (!idx) {
+      idx = { text: newIndex(), content: newIndex() };
+      for (const { key, value } of db.getRange({ start: ['ft', type], end: ['ft', type, '\u{10FFFF}'] })) {
+        const id = (key as Key[])[2] as string;
+        apply(idx, { type, id, text: value as ResourceText });
+      }
+      for (const u of this.#lastBatch.get(generation) ?? []) if (u.type === type) apply(idx, u);
+      types.set(type, idx);
+    }
+    return idx;
+  }
+}
+
+function apply(idx: TypeIndexes, u: TextUpdate): void {
+  idx.text.remove(u.id);
+  idx.content.remove(u.id);
+  if (!u.text) return;
+  if (u.text.t) idx.text.add(u.id, u.text.t);
+  if (u.text.c) idx.content.add(u.id, u.text.c);
+}

@@ -1,0 +1,225 @@
+/**
+ * The LMDB {@link SearchEngine}: parses a request with core's query layer,
+ * plans it over the search index projection, sorts, pages with an opaque
+ * snapshot cursor, reads the matches from the store and adds includes.
+ */
+import type {
+  ProjectorRuntime,
+  RequestContext,
+  ResourceStore,
+  SearchEngine,
+  SearchRequest,
+  SearchResult,
+  SupportedSearchParam,
+} from '@fhirstream/core';
+import {
+  CURSOR_PARAM,
+  compareSortTuples,
+  decodeCursor,
+  encodeCursor,
+  type ParsedSearch,
+  parseSearchRequest,
+  queryFingerprint,
+  type SearchParameterDefinition,
+  SearchParameterRegistry,
+  type SortKey,
+  type SortTuple,
+} from '@fhirstream/core';
+import type { LmdbBackend } from '../lmdb-backend.js';
+import type { LmdbProjector } from '../lmdb-projector.js';
+import { FullTextIndexes } from './full-text.js';
+import { includedResources } from './includes.js';
+import type { ResourceRecord } from './index-keys.js';
+import { evaluateClauses, indexedTypes, type PlanContext, recordOf } from './planner.js';
+import { SEARCH_INDEX_PROJECTOR, searchIndexProjector } from './search-projector.js';
+
+/** Options of {@link createLmdbSearchEngine}. */
+export interface LmdbSearchEngineOptions {
+  /** The backend of the store (the index lives in its LMDB environment). */
+  backend: LmdbBackend;
+  store: ResourceStore;
+  /** Search parameters (default: the official R4 ones); runtime additions go through {@link LmdbSearchEngine.addSearchParameter}. */
+  registry?: SearchParameterRegistry;
+  /** The runtime running {@link SearchEngine.projectors}, needed to backfill runtime search parameters. */
+  runtime?: ProjectorRuntime;
+  /** Page size without `_count` (default 20). */
+  defaultCount?: number;
+  /** Largest `_count` (default 1000). */
+  maxCount?: number;
+}
+
+/** The LMDB search engine, with runtime search parameters. */
+export interface LmdbSearchEngine extends SearchEngine {
+  readonly registry: SearchParameterRegistry;
+  /** The index projector (also in `projectors`). */
+  readonly indexProjector: LmdbProjector<unknown>;
+  /**
+   * Register a search parameter and backfill it: the index is rebuilt in the
+   * background (the old generation keeps serving). Until that is done, a
+   * search using it gets a warning (lenient) or `FhirError('not-ready')` (strict).
+   * Resolves when the parameter is fully indexed.
+   */
+  addSearchParameter(definition: SearchParameterDefinition, runtime?: ProjectorRuntime): Promise<void>;
+}
+
+const UNSUPPORTED_PARAMS = new Set(['_query', '_filter']);
+
+/**
+ * Create the LMDB search engine; run its `projectors` in the projector runtime.
+ *
+ * @example
+ * ```ts
+ * const backend = openLmdbBackend({ path: './.data' });
+ * const store = createStore(backend);
+ * const runtime = createProjectorRuntime(store);
+ * const search = createLmdbSearchEngine({ backend, store, runtime });
+ * for (const p of search.projectors) await runtime.register(p);
+ * const { seq } = await store.commit([{ op: 'create', resource: { resourceType: 'Patient', gender: 'male' } }]);
+ * await runtime.waitFor(seq);
+ * const page = await search.search({ resourceType: 'Patient', params: [['gender', 'male']] }, requestContext());
+ * ```
+ */
+export function createLmdbSearchEngine(options: LmdbSearchEngineOptions): LmdbSearchEngine {
+  const { backend, store } = options;
+  const registry = options.registry ?? new SearchParameterRegistry();
+  const fullText = new FullTextIndexes();
+  const projector = searchIndexProjector(backend, registry, fullText);
+  /** Runtime parameters still being backfilled: url → definition. */
+  const pending = new Map<string, SearchParameterDefinition>();
+
+  const notReady = (resourceType: string, code: string): string | undefined => {
+    for (const def of pending.values()) {
+      if (def.code !== code) continue;
+      if (
+        resourceType === '*' ||
+        def.base.some((b) => b === resourceType || b === 'Resource' || b === 'DomainResource')
+      )
+        return `Search parameter ${code} is still being indexed`;
+    }
+    return undefined;
+  };
+
+  const engine: LmdbSearchEngine = {
+    registry,
+    indexProjector: projector,
+    projectors: [projector],
+
+    parametersFor(resourceType): SupportedSearchParam[] {
+      return registry
+        .forType(resourceType)
+        .filter(
+          (p) =>
+            !UNSUPPORTED_PARAMS.has(p.code) &&
+            p.type !== 'composite' &&
+            (p.type !== 'special' || p.code === '_text'),
+        )
+        .map((p) => ({ name: p.code, type: p.type, definition: p.url }));
+    },
+
+    async addSearchParameter(definition, runtime = options.runtime) {
+      if (!runtime)
+        throw new Error('addSearchParameter needs the projector runtime (pass it in the options)');
+      registry.add(definition);
+      pending.set(definition.url, definition);
+      try {
+        await runtime.rebuild(SEARCH_INDEX_PROJECTOR);
+      } finally {
+        pending.delete(definition.url);
+      }
+    },
+
+    async search(request: SearchRequest, _ctx: RequestContext): Promise<SearchResult> {
+      const parsed = parseSearchRequest(request, {
+        lookup: registry,
+        notReady,
+        ...(options.defaultCount !== undefined ? { defaultCount: options.defaultCount } : {}),
+        ...(options.maxCount !== undefined ? { maxCount: options.maxCount } : {}),
+      });
+      const ctx: PlanContext = {
+        db: projector.db(),
+        generation: projector.activeGeneration,
+        fullText,
+        store,
+        records: new Map(),
+        keys: new Map(),
+        now: Date.now(),
+      };
+      const scope = request.compartment
+        ? `${request.compartment.resourceType}/${request.compartment.id}/${request.resourceType ?? '*'}`
+        : (request.resourceType ?? '*');
+      const fingerprint = queryFingerprint(scope, parsed.selfParams);
+      const cursor = parsed.cursor !== undefined ? decodeCursor(parsed.cursor, fingerprint) : undefined;
+      const snapshot = cursor?.snapshot ?? (await store.headSeq());
+
+      const rows = await matchingRows(ctx, parsed, snapshot);
+      const descending = parsed.sort.map((k) => k.descending);
+      rows.sort((a, b) => compareSortTuples(a, b, descending));
+
+      const result: SearchResult = {
+        matches: [],
+        included: [],
+        selfParams: parsed.selfParams,
+        warnings: parsed.warnings,
+      };
+      if (parsed.total !== 'none') result.total = rows.length;
+      if (parsed.summary === 'count') {
+        result.total = rows.length;
+        return result;
+      }
+
+      let start = 0;
+      if (cursor?.direction === 'next') {
+        start = rows.findIndex((r) => compareSortTuples(r, cursor.key, descending) > 0);
+        if (start < 0) start = rows.length;
+      } else if (cursor?.direction === 'previous') {
+        let end = rows.findIndex((r) => compareSortTuples(r, cursor.key, descending) >= 0);
+        if (end < 0) end = rows.length;
+        start = Math.max(0, end - parsed.count);
+      }
+      const page = rows.slice(start, start + parsed.count);
+      const link = (direction: 'next' | 'previous', key: SortTuple) => [
+        ...parsed.selfParams,
+        [CURSOR_PARAM, encodeCursor({ snapshot, direction, key, query: fingerprint })] as [string, string],
+      ];
+      if (page.length > 0 && start + page.length < rows.length)
+        result.next = link('next', page[page.length - 1]!);
+      if (page.length > 0 && start > 0) result.previous = link('previous', page[0]!);
+
+      for (const row of page) {
+        const stored = await store.read(row[row.length - 2] as string, row[row.length - 1] as string);
+        if (stored && !stored.deleted) result.matches.push(stored);
+      }
+      result.included = await includedResources(
+        ctx,
+        registry,
+        result.matches,
+        parsed.include,
+        parsed.revinclude,
+      );
+      return result;
+    },
+  };
+  return engine;
+}
+
+/** Every matching row as its sort tuple (sort values, then type and id), without rows created after `snapshot`. */
+async function matchingRows(ctx: PlanContext, parsed: ParsedSearch, snapshot: number): Promise<SortTuple[]> {
+  const rows: SortTuple[] = [];
+  for (const tq of parsed.types) {
+    const types = tq.resourceType === '*' ? indexedTypes(ctx) : [tq.resourceType];
+    for (const type of types) {
+      const ids = await evaluateClauses(ctx, type, tq.clauses);
+      for (const id of ids) {
+        const record = recordOf(ctx, type, id);
+        if (!record || record.c > snapshot) continue;
+        rows.push([...parsed.sort.map((k) => sortValue(k, record, id)), type, id]);
+      }
+    }
+  }
+  return rows;
+}
+
+function sortValue(key: SortKey, record: ResourceRecord, id: string): string | number | null {
+  if (key.code === '_id') return id;
+  return record.s[key.code]?.[key.descending ? 1 : 0] ?? null;
+}

@@ -1,0 +1,255 @@
+/**
+ * Query planning and evaluation over the LMDB search index. The clauses of
+ * one type are ANDed: each is estimated cheaply (LMDB `getCount` over its key
+ * ranges, capped), the most selective is evaluated into an id set, and the
+ * others are intersected when they are small or checked per candidate against
+ * its resource record otherwise. Chains and `_has` resolve their inner query
+ * to ids first, then follow reference keys.
+ */
+import type { ResourceStore, SearchClause } from '@fhirstream/core';
+import { compareKeys, type Key } from 'lmdb';
+import type { FullTextIndexes } from './full-text.js';
+import { HIGH, type ResourceRecord } from './index-keys.js';
+import { type CompiledValue, compileValue, type Probe } from './probes.js';
+import type { SearchIndexDb } from './search-projector.js';
+
+/** Counting stops here: beyond it a clause is "large" anyway. */
+const COUNT_CAP = 50_000;
+
+/** What evaluation needs. */
+export interface PlanContext {
+  db: SearchIndexDb;
+  generation: number;
+  fullText: FullTextIndexes;
+  store: ResourceStore;
+  /** Records read during this search, by `type/id`. */
+  records: Map<string, ResourceRecord | undefined>;
+  /** Index keys of resources read during this search, by `type/id`. */
+  keys: Map<string, Key[][]>;
+  now: number;
+}
+
+/** A compiled clause. */
+interface Evaluator {
+  /** An upper bound of the number of matches (cheap). */
+  estimate(): number | Promise<number>;
+  evaluate(): Promise<Set<string>>;
+  /** Whether one resource matches (from its index keys). */
+  check(id: string, type: string): Promise<boolean>;
+}
+
+/**
+ * The record of a resource in the index (cached per search).
+ *
+ * @example
+ * ```ts
+ * recordOf(ctx, 'Patient', 'p1')?.s.birthdate; // [low, high]
+ * ```
+ */
+export function recordOf(ctx: PlanContext, type: string, id: string): ResourceRecord | undefined {
+  const k = `${type}/${id}`;
+  if (ctx.records.has(k)) return ctx.records.get(k);
+  const r = ctx.db.get(['a', type, id]) as ResourceRecord | undefined;
+  ctx.records.set(k, r);
+  return r;
+}
+
+/** The index keys one resource wrote (cached per search). */
+export function keysOf(ctx: PlanContext, type: string, id: string): Key[][] {
+  const k = `${type}/${id}`;
+  let keys = ctx.keys.get(k);
+  if (!keys) {
+    keys = (ctx.db.get(['k', type, id]) as Key[][] | undefined) ?? [];
+    ctx.keys.set(k, keys);
+  }
+  return keys;
+}
+
+/** Every id of a type, in id order. */
+export function allIds(ctx: PlanContext, type: string): string[] {
+  const ids: string[] = [];
+  for (const key of ctx.db.getKeys({ start: ['a', type], end: ['a', type, HIGH] }))
+    ids.push((key as Key[])[2] as string);
+  return ids;
+}
+
+/** Number of resources of a type (capped). */
+function typeCount(ctx: PlanContext, type: string): number {
+  return ctx.db.getCount({ start: ['a', type], end: ['a', type, HIGH], limit: COUNT_CAP });
+}
+
+/** Resource types that have (or had) resources in the index. */
+export function indexedTypes(ctx: PlanContext): string[] {
+  const types: string[] = [];
+  for (const key of ctx.db.getKeys({ start: ['ty'], end: ['ty', HIGH] }))
+    types.push((key as Key[])[1] as string);
+  return types;
+}
+
+function scanProbe(ctx: PlanContext, p: Probe, into: Set<string>): void {
+  for (const key of ctx.db.getKeys({ start: p.start, end: p.end })) {
+    const k = key as Key[];
+    if (!p.accept || p.accept(k)) into.add(k[k.length - 1] as string);
+  }
+}
+
+function inProbe(k: Key[], p: Probe): boolean {
+  return compareKeys(k, p.start) >= 0 && compareKeys(k, p.end) < 0 && (!p.accept || p.accept(k));
+}
+
+/** An OR of compiled values (some possibly negated). */
+function valuesEvaluator(ctx: PlanContext, type: string, values: CompiledValue[]): Evaluator {
+  const positive = values.filter((v) => !v.negate).flatMap((v) => v.probes);
+  const negated = values.filter((v) => v.negate);
+  const matchesProbes = (probes: Probe[], keys: Key[][]) =>
+    keys.some((k) => probes.some((p) => inProbe(k, p)));
+  let cached: Set<string> | undefined;
+  return {
+    estimate: () =>
+      negated.length > 0
+        ? typeCount(ctx, type)
+        : positive.reduce((n, p) => n + ctx.db.getCount({ start: p.start, end: p.end, limit: COUNT_CAP }), 0),
+    async evaluate() {
+      if (cached) return cached;
+      const out = new Set<string>();
+      for (const p of positive) scanProbe(ctx, p, out);
+      for (const v of negated) {
+        const excluded = new Set<string>();
+        for (const p of v.probes) scanProbe(ctx, p, excluded);
+        let universe: Iterable<string> = allIds(ctx, type);
+        if (v.within) {
+          const within = new Set<string>();
+          scanProbe(ctx, v.within, within);
+          universe = within;
+        }
+        for (const id of universe) if (!excluded.has(id)) out.add(id);
+      }
+      cached = out;
+      return out;
+    },
+    async check(id, t) {
+      const keys = keysOf(ctx, t, id);
+      if (matchesProbes(positive, keys)) return true;
+      return negated.some(
+        (v) => (!v.within || matchesProbes([v.within], keys)) && !matchesProbes(v.probes, keys),
+      );
+    },
+  };
+}
+
+/** A clause answered as a whole id set. */
+function setEvaluator(compute: () => Promise<Set<string>>): Evaluator {
+  let cached: Promise<Set<string>> | undefined;
+  const get = () => (cached ??= compute());
+  return {
+    estimate: async () => (await get()).size,
+    evaluate: get,
+    check: async (id) => (await get()).has(id),
+  };
+}
+
+function compileClause(ctx: PlanContext, type: string, clause: SearchClause): Evaluator {
+  switch (clause.kind) {
+    case 'param': {
+      const { param, modifier, values } = clause;
+      if (values[0]?.kind === 'text') {
+        const field = param.code === '_text' ? 'text' : 'content';
+        return setEvaluator(async () => {
+          const out = new Set<string>();
+          for (const v of values)
+            if (v.kind === 'text')
+              for (const id of ctx.fullText.search(ctx.db, ctx.generation, type, field, v.text)) out.add(id);
+          return out;
+        });
+      }
+      return valuesEvaluator(
+        ctx,
+        type,
+        values.map((v) => compileValue(type, param.code, modifier, v, ctx.now)),
+      );
+    }
+    case 'chain':
+      return setEvaluator(async () => {
+        const out = new Set<string>();
+        for (const target of clause.targets) {
+          const inner = await evaluateClauses(ctx, target.resourceType, [target.inner]);
+          for (const targetId of inner) {
+            const prefix = ['r', type, clause.param.code, target.resourceType, targetId];
+            for (const key of ctx.db.getKeys({ start: prefix, end: [...prefix, HIGH] }))
+              out.add((key as Key[])[5] as string);
+          }
+        }
+        return out;
+      });
+    case 'has':
+      return setEvaluator(async () => {
+        const out = new Set<string>();
+        const sources = await evaluateClauses(ctx, clause.sourceType, [clause.inner]);
+        for (const sourceId of sources) {
+          for (const k of keysOf(ctx, clause.sourceType, sourceId))
+            if (k[0] === 'r' && k[2] === clause.param.code && (type === '*' || k[3] === type))
+              out.add(k[4] as string);
+        }
+        return out;
+      });
+    case 'list':
+      return setEvaluator(async () => {
+        const out = new Set<string>();
+        for (const listId of clause.lists) {
+          const list = (await ctx.store.read('List', listId))?.resource as
+            | { entry?: Array<{ item?: { reference?: string } }> }
+            | undefined;
+          for (const e of list?.entry ?? []) {
+            const ref = e.item?.reference;
+            if (ref?.startsWith(`${type}/`)) out.add(ref.slice(type.length + 1).split('/')[0]!);
+          }
+        }
+        return out;
+      });
+    case 'compartment':
+      return setEvaluator(async () => {
+        const out = new Set<string>();
+        for (const p of clause.params) {
+          const prefix = ['r', type, p.code, clause.compartmentType, clause.id];
+          for (const key of ctx.db.getKeys({ start: prefix, end: [...prefix, HIGH] }))
+            out.add((key as Key[])[5] as string);
+        }
+        if (type === clause.compartmentType && recordOf(ctx, type, clause.id)) out.add(clause.id);
+        return out;
+      });
+  }
+}
+
+/**
+ * The ids of `type` matching every clause, planned by selectivity.
+ *
+ * @example
+ * ```ts
+ * await evaluateClauses(ctx, 'Observation', parsed.types[0].clauses); // Set {'o1', 'o7'}
+ * ```
+ */
+export async function evaluateClauses(
+  ctx: PlanContext,
+  type: string,
+  clauses: SearchClause[],
+): Promise<Set<string>> {
+  if (clauses.length === 0) return new Set(allIds(ctx, type));
+  const evaluators = clauses.map((c) => compileClause(ctx, type, c));
+  const estimated = await Promise.all(evaluators.map(async (e) => ({ e, n: await e.estimate() })));
+  estimated.sort((a, b) => a.n - b.n);
+  let candidates = await estimated[0]!.e.evaluate();
+  for (const { e, n } of estimated.slice(1)) {
+    if (candidates.size === 0) break;
+    if (n <= candidates.size * 4) {
+      const other = await e.evaluate();
+      candidates = new Set([...candidates].filter((id) => other.has(id)));
+    } else {
+      const kept = new Set<string>();
+      for (const id of candidates) {
+        if (await e.check(id, type)) kept.add(id);
+      }
+      candidates = kept;
+    }
+  }
+  return candidates;
+}

@@ -1,0 +1,219 @@
+/**
+ * Translation of parsed search values into key-range probes over the index
+ * layout of `index-keys.ts`. A probe is a range `[start, end)` plus an
+ * optional check of the key (for conditions a single range cannot express);
+ * the last element of every key is the resource id.
+ */
+
+import {
+  canonicalUcum,
+  type DateQuery,
+  type NumberQuery,
+  type QuantityQuery,
+  type SearchPrefix,
+  UCUM_SYSTEM,
+  type ValueQuery,
+} from '@fhirstream/core';
+import type { Key } from 'lmdb';
+import { HIGH, MAX_KEY_STRING } from './index-keys.js';
+
+/** A range of index keys, with an optional check of each key in it. */
+export interface Probe {
+  start: Key[];
+  end: Key[];
+  accept?: (key: Key[]) => boolean;
+}
+
+/**
+ * Probes whose union is the set of matching resources; `negate` means: every
+ * resource of the type (or, with `within`, every resource with keys in
+ * `within`) except those.
+ */
+export interface CompiledValue {
+  probes: Probe[];
+  negate: boolean;
+  within?: Probe;
+}
+
+const clip = (s: string) => (s.length > MAX_KEY_STRING ? s.slice(0, MAX_KEY_STRING) : s);
+/** Keys whose elements after `prefix` start with `prefix`'s elements exactly. */
+const exact = (prefix: Key[]): Probe => ({ start: prefix, end: [...prefix, HIGH] });
+/** Keys whose element at `prefix.length` is a string starting with `s`. */
+const startsWith = (prefix: Key[], s: string): Probe => ({
+  start: [...prefix, s],
+  end: [...prefix, s + HIGH],
+});
+
+/**
+ * The probes of one OR-alternative of a clause on `type`.`code`.
+ *
+ * @example
+ * ```ts
+ * compileValue('Patient', 'gender', undefined, { kind: 'token', code: 'male' });
+ * // { probes: [{ start: ['tc','Patient','gender','male'], end: [..., '\u{10FFFF}'] }], negate: false }
+ * ```
+ */
+export function compileValue(
+  type: string,
+  code: string,
+  modifier: string | undefined,
+  v: ValueQuery,
+  now = Date.now(),
+): CompiledValue {
+  const base: Key[] = [type, code];
+  const plain = (probes: Probe[]): CompiledValue => ({ probes, negate: false });
+  switch (v.kind) {
+    case 'missing':
+      return { probes: [exact(['p', ...base])], negate: v.missing };
+    case 'token': {
+      let probe: Probe;
+      if (v.system === undefined) probe = exact(['tc', ...base, clip(v.code!)]);
+      else if (v.code === undefined) probe = exact(['t', ...base, v.system]);
+      else probe = exact(['t', ...base, v.system, clip(v.code)]);
+      return { probes: [probe], negate: modifier === 'not' };
+    }
+    case 'token-text':
+      return plain([startsWith(['tx', ...base], clip(v.text))]);
+    case 'token-of-type':
+      return plain([exact(['to', ...base, v.typeSystem, v.typeCode, clip(v.value)])]);
+    case 'string':
+      if (modifier === 'exact') return plain([exact(['se', ...base, clip(v.value)])]);
+      if (modifier === 'contains') {
+        const needle = v.normalized;
+        return plain([{ ...exact(['s', ...base]), accept: (k) => String(k[3]).includes(needle) }]);
+      }
+      return plain([startsWith(['s', ...base], clip(v.normalized))]);
+    case 'uri':
+      if (modifier === 'below') return plain([startsWith(['u', ...base], clip(v.value))]);
+      if (modifier === 'above')
+        return plain(uriAncestors(v.value).map((u) => exact(['u', ...base, clip(u)])));
+      return plain([exact(['u', ...base, clip(v.value)])]);
+    case 'reference': {
+      const probes = v.id !== undefined ? v.types.map((t) => exact(['r', ...base, t, v.id!])) : [];
+      if (v.url !== undefined && v.id === undefined) probes.push(exact(['ru', ...base, clip(v.url)]));
+      return plain(probes);
+    }
+    case 'reference-identifier':
+      if (v.system !== undefined && v.value !== undefined)
+        return plain([exact(['ri', ...base, v.system, clip(v.value)])]);
+      if (v.value !== undefined) return plain([exact(['riv', ...base, clip(v.value)])]);
+      return plain([exact(['ri', ...base, v.system ?? ''])]);
+    case 'date':
+      return dateProbes(base, v, now);
+    case 'number':
+      return numberProbes(['n', ...base], v);
+    case 'quantity':
+      return quantityProbes(base, v);
+    case 'text':
+      return plain([]);
+  }
+}
+
+/** `http://a/b/c` → itself, `http://a/b`, `http://a` … (each ancestor by path segment). */
+function uriAncestors(value: string): string[] {
+  const out = [value];
+  let s = value;
+  for (let i = s.lastIndexOf('/'); i > 0 && !s.slice(0, i).endsWith('/'); i = s.lastIndexOf('/')) {
+    s = s.slice(0, i);
+    out.push(s);
+  }
+  return out;
+}
+
+function dateProbes(base: Key[], v: DateQuery, now: number): CompiledValue {
+  const d: Key[] = ['d', ...base];
+  const dh: Key[] = ['dh', ...base];
+  const { low: pl, high: ph } = v;
+  const eq: Probe = { start: [...d, pl], end: [...d, ph, HIGH], accept: (k) => (k[4] as number) <= ph };
+  const one = (p: Probe): CompiledValue => ({ probes: [p], negate: false });
+  switch (v.prefix) {
+    case 'eq':
+      return one(eq);
+    case 'ne':
+      return { probes: [eq], negate: true, within: exact(['p', ...base]) };
+    case 'gt':
+      return one({ start: [...dh, ph, HIGH], end: [...dh, HIGH] });
+    case 'lt':
+      return one({ start: d, end: [...d, pl] });
+    case 'ge':
+      return one({
+        start: [...dh, pl],
+        end: [...dh, HIGH],
+        accept: (k) => (k[3] as number) > ph || (k[4] as number) >= pl,
+      });
+    case 'le':
+      return one({
+        start: d,
+        end: [...d, ph, HIGH],
+        accept: (k) => (k[3] as number) < pl || (k[4] as number) <= ph,
+      });
+    case 'sa':
+      return one({ start: [...d, ph, HIGH], end: [...d, HIGH] });
+    case 'eb':
+      return one({ start: dh, end: [...dh, pl] });
+    case 'ap': {
+      const gap = Math.abs(now - (pl + ph) / 2) * 0.1;
+      const lo = pl - gap;
+      const hi = ph + gap;
+      return one({ start: d, end: [...d, hi, HIGH], accept: (k) => (k[4] as number) >= lo });
+    }
+  }
+}
+
+/** Probes for a number at position `prefix.length` of the key. */
+function numberRange(
+  prefix: Key[],
+  p: SearchPrefix,
+  value: number,
+  low: number,
+  high: number,
+): CompiledValue {
+  const one = (probe: Probe): CompiledValue => ({ probes: [probe], negate: false });
+  const eq: Probe = { start: [...prefix, low], end: [...prefix, high] };
+  switch (p) {
+    case 'eq':
+      return one(eq);
+    case 'ne':
+      return { probes: [eq], negate: true, within: exact(prefix) };
+    case 'gt':
+    case 'sa':
+      return one({ start: [...prefix, value, HIGH], end: [...prefix, HIGH] });
+    case 'lt':
+    case 'eb':
+      return one({ start: prefix, end: [...prefix, value] });
+    case 'ge':
+      return one({ start: [...prefix, value], end: [...prefix, HIGH] });
+    case 'le':
+      return one({ start: prefix, end: [...prefix, value, HIGH] });
+    case 'ap': {
+      const delta = Math.abs(value) * 0.1;
+      return one({ start: [...prefix, value - delta], end: [...prefix, value + delta, HIGH] });
+    }
+  }
+}
+
+function numberProbes(prefix: Key[], v: NumberQuery): CompiledValue {
+  return numberRange(prefix, v.prefix, v.value, v.low, v.high);
+}
+
+function quantityProbes(base: Key[], v: QuantityQuery): CompiledValue {
+  if (v.system === undefined && v.code === undefined)
+    return numberRange(['q', ...base], v.prefix, v.value, v.low, v.high);
+  if (v.system === undefined) return numberRange(['qu', ...base, v.code!], v.prefix, v.value, v.low, v.high);
+  const alternatives: CompiledValue[] = [];
+  if (v.code !== undefined)
+    alternatives.push(numberRange(['qs', ...base, v.system, v.code], v.prefix, v.value, v.low, v.high));
+  if (v.system === UCUM_SYSTEM && v.code !== undefined) {
+    const c = canonicalUcum(v.value, v.code);
+    const cl = canonicalUcum(v.low, v.code);
+    const ch = canonicalUcum(v.high, v.code);
+    if (c && cl && ch)
+      alternatives.push(numberRange(['qc', ...base, c.code], v.prefix, c.value, cl.value, ch.value));
+  }
+  const first = alternatives[0];
+  return {
+    probes: alternatives.flatMap((a) => a.probes),
+    negate: first?.negate ?? false,
+    ...(first?.negate ? { within: exact(['p', ...base]) } : {}),
+  };
+}
