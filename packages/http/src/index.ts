@@ -6,6 +6,8 @@
  * @packageDocumentation
  */
 export { type NodeHandler, toNodeHandler, writeResponse } from './adapters/node.js';
+export type { FhirHttpCore, HttpExchange, HttpResult } from './exchange.js';
+export { createFhirHttp } from './fhir-http.js';
 export { createFhirHandler, type FetchHandler, type FhirHandlerOptions } from './handler.js';
 export { type InProcessClient, inProcessClient } from './in-process.js';
 export { type ParsedBody, readBody } from './request-body.js';

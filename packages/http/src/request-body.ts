@@ -1,4 +1,5 @@
 import { FhirError } from '@fhirstream/core';
+import type { HttpExchange } from './exchange.js';
 
 const JSON_TYPES = ['application/fhir+json', 'application/json', 'application/json-patch+json', 'text/json'];
 const XML_TYPES = ['application/fhir+xml', 'application/xml', 'text/xml'];
@@ -16,19 +17,19 @@ export type ParsedBody =
  *
  * @example
  * ```ts
- * const body = await readBody(request, 16 * 1024 * 1024, false);
+ * const body = await readBody(exchange, 16 * 1024 * 1024, false);
  * ```
  */
 export async function readBody(
-  request: Request,
+  exchange: HttpExchange,
   maxBytes: number,
   formAllowed: boolean,
 ): Promise<ParsedBody> {
-  const declared = Number(request.headers.get('content-length') ?? '0');
+  const declared = Number(exchange.header('content-length') ?? '0');
   if (declared > maxBytes) throw tooLarge(maxBytes);
-  if (!request.body) return { kind: 'none' };
-  const contentType = (request.headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
-  const bytes = await readLimited(request.body, maxBytes);
+  if (!exchange.body) return { kind: 'none' };
+  const contentType = (exchange.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+  const bytes = await readLimited(exchange.body, maxBytes);
   if (bytes.length === 0) return { kind: 'none' };
   if (formAllowed && contentType === 'application/x-www-form-urlencoded')
     return { kind: 'form', value: new TextDecoder().decode(bytes) };
@@ -47,19 +48,13 @@ export async function readBody(
   }
 }
 
-async function readLimited(stream: ReadableStream<Uint8Array>, maxBytes: number): Promise<Uint8Array> {
+async function readLimited(body: AsyncIterable<Uint8Array>, maxBytes: number): Promise<Uint8Array> {
   const chunks: Uint8Array[] = [];
   let total = 0;
-  const reader = stream.getReader();
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.length;
-    if (total > maxBytes) {
-      await reader.cancel();
-      throw tooLarge(maxBytes);
-    }
-    chunks.push(value);
+  for await (const chunk of body) {
+    total += chunk.length;
+    if (total > maxBytes) throw tooLarge(maxBytes); // leaving the loop cancels the rest of the body
+    chunks.push(chunk);
   }
   if (chunks.length === 1) return chunks[0]!;
   const out = new Uint8Array(total);

@@ -5,13 +5,14 @@ import { FhirError, type FhirRequestHeaders } from '@fhirstream/core';
  *
  * @example
  * ```ts
- * fhirHeaders(new Headers({ prefer: 'return=minimal, handling=strict' })); // { preferReturn: 'minimal', preferHandling: 'strict' }
+ * fhirHeaders((name) => (name === 'prefer' ? 'return=minimal, handling=strict' : null));
+ * // { preferReturn: 'minimal', preferHandling: 'strict' }
  * ```
  */
-export function fhirHeaders(headers: Headers): FhirRequestHeaders {
+export function fhirHeaders(header: (name: string) => string | null): FhirRequestHeaders {
   const out: FhirRequestHeaders = {};
   const set = (key: keyof FhirRequestHeaders, name: string) => {
-    const v = headers.get(name);
+    const v = header(name);
     if (v) (out as Record<string, string>)[key] = v;
   };
   set('ifMatch', 'if-match');
@@ -19,7 +20,7 @@ export function fhirHeaders(headers: Headers): FhirRequestHeaders {
   set('ifModifiedSince', 'if-modified-since');
   set('ifNoneExist', 'if-none-exist');
   set('contentType', 'content-type');
-  for (const part of (headers.get('prefer') ?? '').split(/[,;]/)) {
+  for (const part of (header('prefer') ?? '').split(/[,;]/)) {
     const [key, value] = part
       .trim()
       .split('=')

@@ -1,55 +1,54 @@
 import type { FhirRequest, FhirResponse } from '@fhirstream/core';
 import { etagOf, FhirError } from '@fhirstream/core';
+import type { HttpResult } from './exchange.js';
 
 const FHIR_JSON = 'application/fhir+json; charset=utf-8';
 
 /**
- * Turn a {@link FhirResponse} into a WHATWG Response: ETag, Last-Modified,
- * an absolute Location, `Prefer: return=…` for writes, and the stored bytes
+ * Turn a {@link FhirResponse} into an HTTP result: ETag, Last-Modified, an
+ * absolute Location, `Prefer: return=…` for writes, and the stored bytes
  * served as they are when nothing about the representation changed.
  */
-export function toResponse(
+export function toResult(
   request: FhirRequest,
   response: FhirResponse,
   pretty: boolean,
   head: boolean,
-): Response {
-  const headers = new Headers({ 'content-type': FHIR_JSON });
+): HttpResult {
+  const headers: Record<string, string> = { 'content-type': FHIR_JSON };
   const stored = response.stored;
   if (stored) {
-    headers.set('etag', etagOf(stored.versionId));
-    headers.set('last-modified', new Date(stored.lastUpdated).toUTCString());
+    headers.etag = etagOf(stored.versionId);
+    headers['last-modified'] = new Date(stored.lastUpdated).toUTCString();
   }
   if (response.location) {
     const absolute = `${request.baseUrl}/${response.location}`;
-    headers.set('location', absolute);
-    if (response.status === 201) headers.set('content-location', absolute);
+    headers.location = absolute;
+    if (response.status === 201) headers['content-location'] = absolute;
   }
-  for (const [k, v] of Object.entries(response.headers ?? {})) headers.set(k, v);
-  if (response.status === 304 || head) return new Response(null, { status: response.status, headers });
+  if (response.headers) for (const [k, v] of Object.entries(response.headers)) headers[k.toLowerCase()] = v;
+  if (response.status === 304 || head) return { status: response.status, headers, body: null };
   if (response.raw) {
-    headers.set('content-type', response.raw.contentType);
-    return new Response(response.raw.body as BodyInit, { status: response.status, headers });
+    headers['content-type'] = response.raw.contentType;
+    return { status: response.status, headers, body: response.raw.body };
   }
-
   const isWrite = request.method !== 'GET' && request.method !== 'HEAD' && response.outcome !== undefined;
-  let body: BodyInit | null;
+  let body: Uint8Array | string | null;
   if (isWrite && request.headers?.preferReturn === 'minimal') body = null;
   else if (isWrite && request.headers?.preferReturn === 'OperationOutcome')
     body = json(response.outcome, pretty);
   else if (response.resource) body = json(response.resource, pretty);
-  else if (stored?.body && !stored.deleted)
-    body = pretty ? json(stored.resource, true) : (stored.body as Uint8Array<ArrayBuffer>);
+  else if (stored?.body && !stored.deleted) body = pretty ? json(stored.resource, true) : stored.body;
   else if (response.outcome) body = json(response.outcome, pretty);
   else body = null;
-  return new Response(body, { status: response.status, headers });
+  return { status: response.status, headers, body };
 }
 
-/** An error as an OperationOutcome response. */
-export function errorResponse(error: unknown, pretty: boolean): Response {
+/** An error as an OperationOutcome result. */
+export function errorResult(error: unknown, pretty: boolean): HttpResult {
   const e = FhirError.from(error);
   if (e.status >= 500) console.error('[fhirstream]', e.cause ?? e);
-  return new Response(json(e.outcome, pretty), { status: e.status, headers: { 'content-type': FHIR_JSON } });
+  return { status: e.status, headers: { 'content-type': FHIR_JSON }, body: json(e.outcome, pretty) };
 }
 
 function json(value: unknown, pretty: boolean): string {

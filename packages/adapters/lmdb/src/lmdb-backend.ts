@@ -94,8 +94,22 @@ export function openLmdbBackend(options: LmdbBackendOptions): LmdbBackend {
     return head ? { seq: head[0], lastUpdated: head[1] } : { seq: 0, lastUpdated: undefined };
   };
 
+  /**
+   * The stored bytes of a version, copied out of LMDB's shared read buffer into
+   * a pooled Buffer (cheaper than `getBinary`'s fresh allocation per read).
+   */
+  const versionBytes = (type: string, id: string, vid: number): Buffer | undefined => {
+    const shared = dbs.versions.getBinaryFast([type, id, vid]);
+    if (!shared) return undefined;
+    // lmdb-js may hand back its reusable global buffer: the value is its first `lastSize` bytes.
+    const size = (dbs.versions as unknown as { lastSize: number }).lastSize;
+    const copy = Buffer.allocUnsafe(size);
+    copy.set(new Uint8Array(shared.buffer, shared.byteOffset, size));
+    return copy;
+  };
+
   const versionAt = (type: string, id: string, vid: number): StoredVersion | undefined => {
-    const bytes = dbs.versions.getBinary([type, id, vid]);
+    const bytes = versionBytes(type, id, vid);
     if (!bytes) return undefined;
     const { header, body } = decodeVersion(bytes);
     return new StoredVersion({ ...header, resourceType: type, id, versionId: String(vid) }, body);
@@ -167,7 +181,7 @@ export function openLmdbBackend(options: LmdbBackendOptions): LmdbBackend {
           new StoredVersion(
             { seq: key, txId, action, resourceType: type, id, versionId: String(vid), lastUpdated },
             () => {
-              const bytes = dbs.versions.getBinary([type, id, vid]);
+              const bytes = versionBytes(type, id, vid);
               return bytes ? decodeVersion(bytes).body : undefined;
             },
           ),

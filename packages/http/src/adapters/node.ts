@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import type { FetchHandler } from '../handler.js';
 
 /** A node:http / Express / Connect handler; `next` is called for paths outside `basePath`. */
@@ -31,22 +31,84 @@ export function toNodeHandler(handler: FetchHandler, options: { basePath?: strin
     const host = req.headers.host ?? 'localhost';
     const protocol = (req.socket as { encrypted?: boolean }).encrypted ? 'https' : 'http';
     const method = req.method ?? 'GET';
+    const hasBody = method !== 'GET' && method !== 'HEAD';
+    const fail = (error: unknown) => (next ? next(error) : failWith500(res, error));
+    if (handler.fhir) {
+      // The fast path: no WHATWG Request/Response, the core reads and writes plain objects.
+      handler
+        .fhir({
+          method,
+          url: path,
+          origin: `${protocol}://${host}`,
+          header: (name) => {
+            const v = req.headers[name];
+            return v === undefined ? null : Array.isArray(v) ? v.join(', ') : v;
+          },
+          body: hasBody ? requestBodyStream(req) : undefined,
+        })
+        .then((result) => {
+          const headers: Record<string, string | number> = result.headers;
+          if (result.body !== null) headers['content-length'] = Buffer.byteLength(result.body);
+          res.writeHead(result.status, headers);
+          res.end(result.body ?? undefined);
+        })
+        .catch(fail);
+      return;
+    }
     const headers = new Headers();
     for (const [k, v] of Object.entries(req.headers)) {
       if (v === undefined) continue;
       if (Array.isArray(v)) for (const item of v) headers.append(k, item);
       else headers.set(k, v);
     }
-    const hasBody = method !== 'GET' && method !== 'HEAD';
     const request = new Request(`${protocol}://${host}${path}`, {
       method,
       headers,
-      ...(hasBody ? { body: Readable.toWeb(req) as ReadableStream, duplex: 'half' } : {}),
+      ...(hasBody ? { body: requestBodyStream(req), duplex: 'half' } : {}),
     } as RequestInit);
     handler(request)
       .then((response) => writeResponse(response, res))
-      .catch((error) => (next ? next(error) : fail(res, error)));
+      .catch(fail);
   };
+}
+
+/**
+ * A node request body as a web stream, with backpressure. Unlike
+ * `Readable.toWeb`, cancelling it (the handler refusing a body over the limit)
+ * does not destroy the request, which would destroy the socket and lose the
+ * 413 answer: the rest of the body is drained instead, as node:http does for
+ * bodies a handler never reads.
+ */
+export function requestBodyStream(req: Readable): ReadableStream<Uint8Array> {
+  let settled = false;
+  return new ReadableStream<Uint8Array>({
+    start(controller) {
+      const settle = (fn: () => void) => {
+        if (settled) return;
+        settled = true;
+        fn();
+      };
+      req.on('data', (chunk: Buffer | string) => {
+        if (settled) return;
+        controller.enqueue(
+          typeof chunk === 'string' ? new TextEncoder().encode(chunk) : new Uint8Array(chunk),
+        );
+        if ((controller.desiredSize ?? 0) <= 0) req.pause();
+      });
+      req.once('end', () => settle(() => controller.close()));
+      req.once('error', (error) => settle(() => controller.error(error)));
+      // the client went away mid-body: fail the read rather than leave it pending
+      req.once('close', () => settle(() => controller.error(new Error('The request was aborted'))));
+      req.pause();
+    },
+    pull() {
+      req.resume();
+    },
+    cancel() {
+      settled = true;
+      req.resume();
+    },
+  });
 }
 
 /** Write a WHATWG Response to a node ServerResponse. */
@@ -66,7 +128,7 @@ export async function writeResponse(response: Response, res: ServerResponse): Pr
   res.end(body);
 }
 
-function fail(res: ServerResponse, error: unknown): void {
+function failWith500(res: ServerResponse, error: unknown): void {
   console.error('[fhirstream]', error);
   if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/fhir+json' });
   res.end(

@@ -1,0 +1,4 @@
+import { mounts } from './testing/mounts.js';
+import { describeRestApi } from './testing/rest-suite.js';
+
+describeRestApi('Hono', mounts.mountHono);
