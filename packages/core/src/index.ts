@@ -22,7 +22,27 @@ export type {
   ProjectorError,
   ProjectorStatus,
 } from './projection/types.js';
+export { dateRange } from './search/extraction/dates.js';
+export {
+  type CompiledExtractor,
+  type CompileOptions,
+  compileExtractor,
+  type DefinitionLookup,
+  extractorsFor,
+  extractSearchValues,
+} from './search/extraction/extract.js';
+export { precisionRange } from './search/extraction/numbers.js';
+export { parseReference } from './search/extraction/references.js';
+export { normalizeString } from './search/extraction/strings.js';
+export { canonicalUcum, UCUM_SYSTEM } from './search/extraction/ucum.js';
 export type * from './search/index-values.js';
+export * from './search/query/public.js';
+export {
+  narrowExpression,
+  SearchParameterRegistry,
+  type SearchParameterRegistryOptions,
+  splitUnion,
+} from './search/registry.js';
 export type {
   SearchEngine,
   SearchParams,
@@ -60,19 +80,5 @@ export { type BodySource, StoredVersion } from './store/stored-version.js';
 export type * from './store/types.js';
 export { parseWriteSet, writeSetSchema } from './store/write-schema.js';
 export { type ChangeSource, type FollowOptions, followChanges } from './stream/change-stream.js';
+export * from './transport/index.js';
 export * from './validation/index.js';
-export { narrowExpression, SearchParameterRegistry, type SearchParameterRegistryOptions, splitUnion } from './search/registry.js';
-export {
-  type CompiledExtractor,
-  type CompileOptions,
-  compileExtractor,
-  type DefinitionLookup,
-  extractorsFor,
-  extractSearchValues,
-} from './search/extraction/extract.js';
-export { normalizeString } from './search/extraction/strings.js';
-export { dateRange } from './search/extraction/dates.js';
-export { precisionRange } from './search/extraction/numbers.js';
-export { canonicalUcum, UCUM_SYSTEM } from './search/extraction/ucum.js';
-export { parseReference } from './search/extraction/references.js';
-export * from './search/query/public.js';

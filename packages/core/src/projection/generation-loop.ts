@@ -90,7 +90,14 @@ export class GenerationLoop {
           this.#pendingCheckpoint ??= seq;
           failures += 1;
           const retryInMs = backoffDelay(failures, this.options.backoff);
-          this.options.onError({ name: this.options.projector.name, generation: this.generation, error, attempts: failures, retryInMs, fromSeq: seq });
+          this.options.onError({
+            name: this.options.projector.name,
+            generation: this.generation,
+            error,
+            attempts: failures,
+            retryInMs,
+            fromSeq: seq,
+          });
           if (this.#abort.signal.aborted && failures > 3) return;
           await sleep(retryInMs);
         }

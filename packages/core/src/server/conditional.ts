@@ -29,7 +29,9 @@ export async function findMatches(
       ),
   );
   if (params.length === 0) throw new FhirError('invalid', 'Conditional criteria are empty');
-  await awaitProjections(deps, ctx);
+  // A criterion on this type alone (no chain, _has or _list) is answered once this type's writes are indexed.
+  const typeOnly = params.every(([n]) => !n.includes('.') && !n.startsWith('_has') && n !== '_list');
+  await awaitProjections(deps, ctx, typeOnly ? [type] : undefined);
   const result = await deps.search.search(
     { resourceType: type, params: [...params, ['_count', '2']], handling: 'strict' },
     ctx,

@@ -56,11 +56,16 @@ export async function filterVisible(
 
 /**
  * Read-your-writes for reads served by projections: wait until the search
- * projectors have applied the caller's seq (or the head of the log).
+ * projectors have applied the caller's seq, or every write to `types` (a
+ * query on one type needs nothing else), or the head of the log.
  */
-export async function awaitProjections(deps: ServerDeps, ctx: RequestContext): Promise<void> {
+export async function awaitProjections(
+  deps: ServerDeps,
+  ctx: RequestContext,
+  types?: readonly string[],
+): Promise<void> {
   if (!deps.search || ctx.consistency === 'eventual') return;
-  const seq = typeof ctx.minSeq === 'number' ? ctx.minSeq : await deps.store.headSeq();
+  const seq = typeof ctx.minSeq === 'number' ? ctx.minSeq : await deps.store.seqCovering(types);
   if (seq <= 0) return;
   await deps.runtime.waitFor(seq, {
     timeoutMs: deps.limits.consistencyTimeoutMs,

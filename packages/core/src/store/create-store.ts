@@ -45,6 +45,14 @@ export interface ResourceStore {
   readonly commits$: Observable<number>;
   /** The last committed seq (0 when empty). */
   headSeq(): Promise<number>;
+  /**
+   * A seq by which every write to `resourceTypes` is included: the last seq
+   * this process committed for them (or the head at open). A reader waiting
+   * for a projection to reach it sees all writes of those types without
+   * waiting for unrelated ones. Falls back to the head without types, or once
+   * another process is seen writing.
+   */
+  seqCovering(resourceTypes?: readonly string[]): Promise<number>;
   readonly checkpoints: CheckpointStore;
   /** Close the backend; further commits fail with `closed`. */
   close(): Promise<void>;
@@ -73,7 +81,14 @@ export function createStore(backend: StoreBackend, options: StoreOptions = {}): 
   const now = options.now ?? Date.now;
   const commits = new Subject<number>();
   let closed = false;
-  const unwatch = backend.watch?.((seq) => commits.next(seq));
+  const openHead = backend.headSeq();
+  const typeSeq = new Map<string, number>();
+  let localHead = 0;
+  let externalWriters = false;
+  const unwatch = backend.watch?.((seq) => {
+    if (seq > localHead) externalWriters = true;
+    commits.next(seq);
+  });
 
   const assertOpen = () => {
     if (closed) throw new FhirError('closed', 'The store is closed');
@@ -97,6 +112,9 @@ export function createStore(backend: StoreBackend, options: StoreOptions = {}): 
       });
       const seq =
         plan.records.length > 0 ? plan.records[plan.records.length - 1]!.seq : await backend.headSeq();
+      for (const r of plan.records)
+        if ((typeSeq.get(r.resourceType) ?? 0) < r.seq) typeSeq.set(r.resourceType, r.seq);
+      if (seq > localHead) localHead = seq;
       if (plan.records.length > 0) commits.next(seq);
       const results = ops.map((op, i) => {
         const { outcome, record } = planned!.outcomes[i]!;
@@ -126,6 +144,12 @@ export function createStore(backend: StoreBackend, options: StoreOptions = {}): 
     },
     changes$: (fromSeq = 1, followOptions) => followChanges(store, fromSeq, followOptions),
     headSeq: () => backend.headSeq(),
+    async seqCovering(resourceTypes) {
+      if (!resourceTypes || externalWriters) return backend.headSeq();
+      let seq = await openHead;
+      for (const type of resourceTypes) seq = Math.max(seq, typeSeq.get(type) ?? 0);
+      return seq;
+    },
 
     async close() {
       if (closed) return;

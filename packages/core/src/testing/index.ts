@@ -26,6 +26,13 @@ export {
 } from './fixture.js';
 export { type ProjectorSpecOptions, type ProjectorSpecResult, projectorSpec } from './projector-spec.js';
 export { memoryProjection } from './runtime.conformance.js';
+export {
+  memoryCheckpoints,
+  runTransportConformance,
+  syntheticEvents,
+  type TransportConformanceOptions,
+  type TransportFixture,
+} from './transport.conformance.js';
 
 /**
  * Register the whole store conformance suite (writes, reads and history, the

@@ -36,6 +36,18 @@ export function describeChangeStream(options: ConformanceOptions): void {
       expect((await collect(store.changes(4))).map((e) => e.seq)).toEqual([4, 5]);
     });
 
+    it('knows the seq covering the writes of given types (and the head without types)', async () => {
+      await createPatients(2);
+      const { seq: obs } = await store.commit([
+        { op: 'create', resource: { resourceType: 'Observation', status: 'final', code: { text: 'x' } } },
+      ]);
+      await createPatients(1);
+      expect(await store.seqCovering(['Observation'])).toBe(obs);
+      expect(await store.seqCovering(['Patient'])).toBe(4);
+      expect(await store.seqCovering(['Encounter'])).toBe(0);
+      expect(await store.seqCovering()).toBe(4);
+    });
+
     it('serializes an event to plain JSON with its resource', async () => {
       await createPatients(1);
       const [event] = await store.readChanges(1);

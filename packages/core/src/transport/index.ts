@@ -1,4 +1,4 @@
-export { type Relay, type RelayError, type RelayOptions, type RelayStatus, createRelay } from './relay.js';
+export { createRelay, type Relay, type RelayError, type RelayOptions, type RelayStatus } from './relay.js';
 export {
   type RemoteProjector,
   type RemoteProjectorOptions,

@@ -77,7 +77,11 @@ export interface Relay {
  * await relay.stop();
  * ```
  */
-export function createRelay(store: ResourceStore, transport: ChangeTransport, options: RelayOptions = {}): Relay {
+export function createRelay(
+  store: ResourceStore,
+  transport: ChangeTransport,
+  options: RelayOptions = {},
+): Relay {
   const name = options.name ?? 'default';
   const key = `relay/${name}`;
   const batchSize = options.batchSize ?? 500;

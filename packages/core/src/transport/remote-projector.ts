@@ -136,7 +136,14 @@ export async function runRemoteProjector(
         const message = error instanceof Error ? error.message : String(error);
         state = 'retrying';
         lastError = { message, attempts: failures, at: new Date().toISOString() };
-        errors.next({ name: projector.name, generation, error, attempts: failures, retryInMs, fromSeq: run[0]!.seq });
+        errors.next({
+          name: projector.name,
+          generation,
+          error,
+          attempts: failures,
+          retryInMs,
+          fromSeq: run[0]!.seq,
+        });
         throw error;
       }
     }

@@ -45,7 +45,10 @@ export class SeqWaiter {
       const timer = setTimeout(() => {
         this.#waiting.delete(entry);
         reject(
-          new FhirError('timeout', `${this.what} did not reach seq ${seq} within ${timeoutMs} ms (at ${this.#position})`),
+          new FhirError(
+            'timeout',
+            `${this.what} did not reach seq ${seq} within ${timeoutMs} ms (at ${this.#position})`,
+          ),
         );
       }, timeoutMs);
       this.#waiting.add(entry);

@@ -64,7 +64,8 @@ export async function processTransaction(
   const conditional = parsed.some(
     (p) => p.req.headers?.ifNoneExist || p.interaction.kind.startsWith('conditional-'),
   );
-  const run = () => runTransaction(deps, ctx, request, parsed, handle);
+  // Conditional writes hold the lock until the index has their commit, so the next conditional sees it.
+  const run = () => runTransaction(deps, ctx, request, parsed, handle, conditional);
   return conditional ? deps.conditionalLock.run(run) : run();
 }
 
@@ -74,6 +75,7 @@ async function runTransaction(
   request: FhirRequest,
   parsed: ParsedEntry[],
   handle: Handle,
+  settle: boolean,
 ): Promise<FhirResponse> {
   const ordered = [...parsed].sort((a, b) => RANK[a.req.method]! - RANK[b.req.method]! || a.index - b.index);
   const identities = new Map<string, string>();
@@ -207,7 +209,7 @@ async function runTransaction(
     } catch (error) {
       throw attributeCommitError(error, ops, opEntry);
     }
-    await deps.settle(commit.seq);
+    if (settle) await deps.settle(commit.seq);
   }
 
   const entries: BundleEntry[] = [];
