@@ -44,6 +44,8 @@ export interface FhirServerOptions {
   operations?: OperationHandler[];
   limits?: Partial<ServerLimits>;
   software?: SoftwareInfo;
+  /** Adjust the generated CapabilityStatement (e.g. to advertise SubscriptionTopics). */
+  capabilityStatement?: (cs: CapabilityStatement, baseUrl: string) => CapabilityStatement;
 }
 
 /** A FHIR R4 server, free of any HTTP framework: give it a {@link FhirRequest}, get a {@link FhirResponse}. */
@@ -105,6 +107,11 @@ export async function createFhirServer(options: FhirServerOptions): Promise<Fhir
   };
   for (const projector of search?.projectors ?? []) await runtime.register(projector);
 
+  const capabilities = (baseUrl: string): CapabilityStatement => {
+    const cs = capabilityStatement(deps, baseUrl, options.software);
+    return options.capabilityStatement ? options.capabilityStatement(cs, baseUrl) : cs;
+  };
+
   const services: OperationServices = {
     store: options.store,
     runtime,
@@ -118,7 +125,7 @@ export async function createFhirServer(options: FhirServerOptions): Promise<Fhir
     const it = parseInteraction(request.method, request.path, request.params);
     switch (it.kind) {
       case 'capabilities':
-        return { status: 200, resource: capabilityStatement(deps, request.baseUrl, options.software) };
+        return { status: 200, resource: capabilities(request.baseUrl) };
       case 'read':
         return readResource(deps, ctx, request, it.type, it.id);
       case 'vread':
@@ -169,7 +176,7 @@ export async function createFhirServer(options: FhirServerOptions): Promise<Fhir
 
   return {
     handle,
-    capabilityStatement: (baseUrl) => capabilityStatement(deps, baseUrl, options.software),
+    capabilityStatement: capabilities,
     store: options.store,
     runtime,
     limits,

@@ -3,6 +3,7 @@ import type { RequestContext } from '../../context/request-context.js';
 import { FhirError } from '../../errors/fhir-error.js';
 import type { ServerDeps } from '../server-context.js';
 import type { FhirRequest, FhirResponse } from '../types.js';
+import { type ConditionalCreateEntry, processConditionalCreates } from './conditional-create-batch.js';
 import { entryRequest, statusLine } from './entry-request.js';
 import { ReferenceResolver } from './references.js';
 import { entryError, responseEntry } from './transaction.js';
@@ -19,6 +20,12 @@ export async function processBatch(
   bundle: Bundle,
   handle: (ctx: RequestContext, request: FhirRequest) => Promise<FhirResponse>,
 ): Promise<FhirResponse> {
+  const fast = createsOnly(request, bundle);
+  if (fast) {
+    const { entries, seq } = await processConditionalCreates(deps, ctx, request, fast);
+    const resource: Bundle = { resourceType: 'Bundle', type: 'batch-response', entry: entries };
+    return { status: 200, resource, ...(seq ? { seq } : {}) };
+  }
   const entries: BundleEntry[] = [];
   let lastSeq: number | undefined;
   const references = new ReferenceResolver(deps, ctx, new Map());
@@ -68,4 +75,32 @@ export function checkBundle(deps: ServerDeps, body: unknown): Bundle {
     );
   }
   return bundle;
+}
+
+/** The entries, when every one is a `POST [type]` create (with or without `ifNoneExist`) and there are at least two. */
+function createsOnly(request: FhirRequest, bundle: Bundle): ConditionalCreateEntry[] | undefined {
+  const entries = bundle.entry ?? [];
+  if (entries.length < 2) return undefined;
+  const out: ConditionalCreateEntry[] = [];
+  for (const [index, entry] of entries.entries()) {
+    const r = entry.request;
+    if (
+      r?.method !== 'POST' ||
+      !r.url ||
+      !/^[A-Z][A-Za-z]+$/.test(r.url) ||
+      entry.resource?.resourceType !== r.url
+    ) {
+      return undefined;
+    }
+    try {
+      out.push({
+        index,
+        type: r.url,
+        req: entryRequest(entry, index, request.baseUrl, request.headers ?? {}),
+      });
+    } catch {
+      return undefined;
+    }
+  }
+  return out;
 }

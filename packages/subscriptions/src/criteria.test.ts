@@ -1,0 +1,108 @@
+import { describe, expect, it } from 'vitest';
+import { matchesFilter, parseCriteria, ResourceValues } from './criteria.js';
+import { compileTopic, encounterStartTopic, newLabResultTopic, topicFromResource } from './topics.js';
+
+const match = (criteria: string, resource: Record<string, unknown>) =>
+  matchesFilter(parseCriteria(criteria), new ResourceValues(resource as { resourceType: string }));
+
+describe('criteria matching', () => {
+  const obs = {
+    resourceType: 'Observation',
+    id: 'o1',
+    status: 'final',
+    code: { coding: [{ system: 'http://loinc.org', code: '1234-5', display: 'Glucose' }] },
+    subject: { reference: 'Patient/1' },
+    effectiveDateTime: '2024-03-05T10:00:00Z',
+    valueQuantity: { value: 5.4, unit: 'mmol/L', system: 'http://unitsofmeasure.org', code: 'mmol/L' },
+  };
+
+  it('matches tokens, references, dates, quantities, strings and missing', () => {
+    expect(match('Observation?code=http://loinc.org|1234-5', obs)).toBe(true);
+    expect(match('Observation?code=1234-5', obs)).toBe(true);
+    expect(match('Observation?code=http://snomed.info/sct|1234-5', obs)).toBe(false);
+    expect(match('Observation?code=9,1234-5', obs)).toBe(true); // OR
+    expect(match('Observation?code:not=1234-5', obs)).toBe(false);
+    expect(match('Observation?subject=Patient/1&status=final', obs)).toBe(true); // AND
+    expect(match('Observation?subject=Patient/1&status=amended', obs)).toBe(false);
+    expect(match('Observation?patient=1', obs)).toBe(true);
+    expect(match('Observation?date=ge2024-03-01&date=lt2024-04', obs)).toBe(true);
+    expect(match('Observation?date=2023', obs)).toBe(false);
+    expect(match('Observation?value-quantity=gt5|http://unitsofmeasure.org|mmol/L', obs)).toBe(true);
+    expect(match('Observation?value-quantity=lt5', obs)).toBe(false);
+    expect(match('Observation?encounter:missing=true', obs)).toBe(true);
+    expect(match('Observation?code:text=gluc', obs)).toBe(true);
+    expect(match('Patient?family=smi', { resourceType: 'Patient', name: [{ family: 'Smith' }] })).toBe(true);
+    expect(match('Patient?family:exact=smi', { resourceType: 'Patient', name: [{ family: 'Smith' }] })).toBe(
+      false,
+    );
+    expect(match('Patient', { resourceType: 'Patient' })).toBe(true);
+    expect(match('Patient', obs)).toBe(false);
+  });
+
+  it('rejects what cannot be evaluated in memory', () => {
+    for (const bad of [
+      'Observation?nope=1',
+      'Nope?x=1',
+      'Observation?subject.name=x',
+      'Observation?_count=1',
+      'Observation?_has:Observation:subject:code=1',
+      'Observation?_text=x',
+    ])
+      expect(() => parseCriteria(bad), bad).toThrow();
+  });
+});
+
+describe('topics', () => {
+  it('evaluates FHIRPath triggers with %previous and %current', () => {
+    const t = compileTopic(newLabResultTopic);
+    const lab = (status: string) => ({
+      resourceType: 'Observation',
+      status,
+      category: [
+        {
+          coding: [
+            { system: 'http://terminology.hl7.org/CodeSystem/observation-category', code: 'laboratory' },
+          ],
+        },
+      ],
+      code: { text: 'x' },
+    });
+    expect(t.fires('Observation', 'create', lab('final'), undefined)).toBe(true);
+    expect(t.fires('Observation', 'create', lab('preliminary'), undefined)).toBe(false);
+    expect(t.fires('Observation', 'update', lab('final'), lab('preliminary'))).toBe(true);
+    expect(t.fires('Observation', 'update', lab('final'), lab('final'))).toBe(false);
+    expect(t.fires('Observation', 'delete', undefined, lab('final'))).toBe(false);
+    expect(t.canFilter('Observation', 'patient')).toBe(true);
+    expect(t.canFilter('Observation', 'status')).toBe(false);
+    expect(compileTopic(encounterStartTopic).types).toEqual(new Set(['Encounter']));
+  });
+
+  it('loads R4B SubscriptionTopic JSON with query criteria', () => {
+    const topic = compileTopic(
+      topicFromResource({
+        resourceType: 'SubscriptionTopic',
+        url: 'http://example.org/SubscriptionTopic/encounter-complete',
+        status: 'active',
+        resourceTrigger: [
+          {
+            resource: 'http://hl7.org/fhir/StructureDefinition/Encounter',
+            supportedInteraction: ['create', 'update'],
+            queryCriteria: {
+              previous: 'status:not=finished',
+              resultForCreate: 'test-passes',
+              current: 'status=finished',
+              requireBoth: true,
+            },
+          },
+        ],
+        canFilterBy: [{ resource: 'Encounter', filterParameter: 'patient' }],
+      }),
+    );
+    const enc = (status: string) => ({ resourceType: 'Encounter', status, class: { code: 'IMP' } });
+    expect(topic.fires('Encounter', 'update', enc('finished'), enc('in-progress'))).toBe(true);
+    expect(topic.fires('Encounter', 'update', enc('finished'), enc('finished'))).toBe(false);
+    expect(topic.fires('Encounter', 'create', enc('finished'), undefined)).toBe(true);
+    expect(topic.fires('Encounter', 'create', enc('planned'), undefined)).toBe(false);
+    expect(topic.canFilter('Encounter', 'patient')).toBe(true);
+  });
+});

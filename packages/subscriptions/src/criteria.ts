@@ -1,0 +1,226 @@
+/**
+ * Search criteria as subscription filters: `Observation?code=http://loinc.org|1234-5&subject=Patient/1`
+ * parsed with core's search-request parser, and matched in memory against a
+ * resource's extracted search values (the same extraction the index uses).
+ */
+import {
+  compileExtractor,
+  FhirError,
+  type IndexValue,
+  isResourceType,
+  normalizeString,
+  type ParamClause,
+  parseSearchRequest,
+  SearchParameterRegistry,
+  type ValueQuery,
+} from '@fhirstream/core';
+
+/** A parsed filter on one resource type: its clauses are ANDed, the values of a clause ORed. */
+export interface CompiledFilter {
+  resourceType: string;
+  /** The criteria as written. */
+  text: string;
+  clauses: ParamClause[];
+}
+
+let defaultRegistry: SearchParameterRegistry | undefined;
+/** The registry used when none is given (the official R4 parameters). */
+export function officialRegistry(): SearchParameterRegistry {
+  defaultRegistry ??= new SearchParameterRegistry();
+  return defaultRegistry;
+}
+
+const RESULT_PARAMS = /^_(count|sort|include|revinclude|summary|elements|total|contained|containedType)(:|$)/;
+
+/**
+ * Parse `Type?query` (or a bare `Type`) into a filter; `FhirError('invalid')`
+ * for anything a subscription cannot evaluate in memory (unknown types or
+ * parameters, chains, `_has`, `_list`, `_text`, result parameters).
+ *
+ * @example
+ * ```ts
+ * const f = parseCriteria('Observation?code=http://loinc.org|1234-5&subject=Patient/1');
+ * f.clauses.map((c) => c.param.code); // ['code', 'subject']
+ * ```
+ */
+export function parseCriteria(
+  criteria: string,
+  registry: SearchParameterRegistry = officialRegistry(),
+  allowedType?: (type: string) => boolean,
+): CompiledFilter {
+  const text = criteria.trim();
+  const q = text.indexOf('?');
+  const resourceType = (q < 0 ? text : text.slice(0, q)).replace(/^.*\//, '');
+  if (!isResourceType(resourceType))
+    throw new FhirError('invalid', `Subscription criteria must start with a resource type: ${criteria}`);
+  if (allowedType && !allowedType(resourceType))
+    throw new FhirError('invalid', `Criteria on ${resourceType} are not allowed here: ${criteria}`);
+  const params = [...new URLSearchParams(q < 0 ? '' : text.slice(q + 1))];
+  for (const [name] of params) {
+    if (RESULT_PARAMS.test(name))
+      throw new FhirError('invalid', `Result parameter ${name} is not allowed in subscription criteria`);
+  }
+  let parsed: ReturnType<typeof parseSearchRequest>;
+  try {
+    parsed = parseSearchRequest({ resourceType, params, handling: 'strict' }, { lookup: registry });
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    throw new FhirError('invalid', `Invalid subscription criteria ${criteria}: ${message}`);
+  }
+  const clauses: ParamClause[] = [];
+  for (const clause of parsed.types[0]?.clauses ?? []) {
+    if (clause.kind !== 'param' || clause.values.some((v) => v.kind === 'text'))
+      throw new FhirError(
+        'invalid',
+        `Subscription criteria cannot use ${clause.kind === 'param' ? clause.param.code : clause.kind}: ${criteria}`,
+      );
+    clauses.push(clause);
+  }
+  return { resourceType, text, clauses };
+}
+
+/**
+ * The search values of one resource, extracted per parameter on first use
+ * and then reused by every subscription that looks at the same write.
+ */
+export class ResourceValues {
+  readonly #cache = new Map<string, IndexValue[]>();
+  constructor(
+    readonly resource: { resourceType: string } | undefined,
+    private readonly registry: SearchParameterRegistry = officialRegistry(),
+  ) {}
+
+  /** The values of parameter `code` (empty when the resource has none, or is absent). */
+  get(code: string): IndexValue[] {
+    let values = this.#cache.get(code);
+    if (values) return values;
+    values = [];
+    const r = this.resource;
+    if (r) {
+      const def = this.registry.get(r.resourceType, code);
+      const extractor = def && compileExtractor(r.resourceType, def);
+      extractor?.extract(r, values);
+    }
+    this.#cache.set(code, values);
+    return values;
+  }
+}
+
+/**
+ * Whether a resource matches a filter (all clauses).
+ *
+ * @example
+ * ```ts
+ * const f = parseCriteria('Observation?status=final');
+ * matchesFilter(f, new ResourceValues({ resourceType: 'Observation', status: 'final' })); // true
+ * ```
+ */
+export function matchesFilter(filter: CompiledFilter, values: ResourceValues): boolean {
+  if (values.resource?.resourceType !== filter.resourceType) return false;
+  for (const clause of filter.clauses)
+    if (!matchesClause(clause, values.get(clause.param.code))) return false;
+  return true;
+}
+
+/** One clause against the values of its parameter. */
+export function matchesClause(clause: ParamClause, values: IndexValue[]): boolean {
+  const first = clause.values[0];
+  if (first?.kind === 'missing') return (values.length === 0) === first.missing;
+  if (clause.modifier === 'not')
+    return !clause.values.some((q) => values.some((v) => matchesValue(q, v, undefined)));
+  return clause.values.some((q) => values.some((v) => matchesValue(q, v, clause.modifier)));
+}
+
+function matchesValue(q: ValueQuery, v: IndexValue, modifier: string | undefined): boolean {
+  switch (q.kind) {
+    case 'token':
+      if (v.kind !== 'token') return false;
+      if (q.system !== undefined && (q.system === '' ? v.system !== undefined : v.system !== q.system))
+        return false;
+      return q.code === undefined || v.code === q.code;
+    case 'token-text':
+      return v.kind === 'token' && v.text !== undefined && normalizeString(v.text).includes(q.text);
+    case 'token-of-type':
+      return (
+        v.kind === 'token' && v.typeSystem === q.typeSystem && v.typeCode === q.typeCode && v.code === q.value
+      );
+    case 'string':
+      if (v.kind !== 'string') return false;
+      if (modifier === 'exact') return v.exact === q.value;
+      if (modifier === 'contains') return v.normalized.includes(q.normalized);
+      return v.normalized.startsWith(q.normalized);
+    case 'date':
+      return v.kind === 'date' && compareRange(q.prefix, v.low, v.high, q.low, q.high);
+    case 'number':
+      return v.kind === 'number' && compareNumber(q.prefix, v.value, q.value, q.low, q.high);
+    case 'quantity': {
+      if (v.kind !== 'quantity') return false;
+      if (q.system && v.system !== q.system) return false;
+      if (q.code && v.code !== q.code && v.unit !== q.code) return false;
+      return compareNumber(q.prefix, v.value, q.value, q.low, q.high);
+    }
+    case 'reference':
+      if (v.kind !== 'reference') return false;
+      if (q.url !== undefined)
+        return v.url === q.url || (v.type !== undefined && q.url.endsWith(`/${v.type}/${v.id}`));
+      if (q.id !== v.id) return false;
+      if (q.version !== undefined && v.version !== q.version) return false;
+      return q.types.length === 0 || (v.type !== undefined && q.types.includes(v.type));
+    case 'reference-identifier':
+      if (v.kind !== 'reference' || !v.identifier) return false;
+      if (q.system !== undefined && v.identifier.system !== q.system) return false;
+      return q.value === undefined || v.identifier.value === q.value;
+    case 'uri':
+      if (v.kind !== 'uri') return false;
+      if (modifier === 'below') return v.value.startsWith(q.value);
+      if (modifier === 'above') return q.value.startsWith(v.value);
+      return v.value === q.value;
+    default:
+      return false;
+  }
+}
+
+/** R4 prefix semantics on ranges: the resource's [low, high] against the search value's [qLow, qHigh]. */
+function compareRange(prefix: string, low: number, high: number, qLow: number, qHigh: number): boolean {
+  switch (prefix) {
+    case 'eq':
+      return low >= qLow && high <= qHigh;
+    case 'ne':
+      return !(low >= qLow && high <= qHigh);
+    case 'gt':
+      return high > qHigh;
+    case 'lt':
+      return low < qLow;
+    case 'ge':
+      return high >= qLow;
+    case 'le':
+      return low <= qHigh;
+    case 'sa':
+      return low > qHigh;
+    case 'eb':
+      return high < qLow;
+    default: // ap: overlap
+      return low <= qHigh && high >= qLow;
+  }
+}
+
+function compareNumber(prefix: string, value: number, q: number, qLow: number, qHigh: number): boolean {
+  switch (prefix) {
+    case 'eq':
+      return value >= qLow && value < qHigh;
+    case 'ne':
+      return !(value >= qLow && value < qHigh);
+    case 'gt':
+    case 'sa':
+      return value > q;
+    case 'lt':
+    case 'eb':
+      return value < q;
+    case 'ge':
+      return value >= q;
+    case 'le':
+      return value <= q;
+    default: // ap: within 10%
+      return Math.abs(value - q) <= Math.abs(q) * 0.1;
+  }
+}
