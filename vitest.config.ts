@@ -1,12 +1,40 @@
 import { defineConfig } from 'vitest/config';
 
-export default defineConfig({
+const shared = {
   resolve: { conditions: ['source'] },
   ssr: { resolve: { conditions: ['source'] } },
+};
+const include = ['packages/**/src/**/*.test.ts', 'examples/**/*.test.ts', 'bench/**/*.test.ts'];
+const exclude = ['**/node_modules/**', '**/dist/**'];
+
+/**
+ * Two suites: `unit` (`pnpm test`, fast) and `scale` (`pnpm test:scale`: the
+ * tests over the full Synthea data, files named `*.scale.test.ts`). CI runs both.
+ */
+export default defineConfig({
+  ...shared,
   test: {
-    include: ['packages/**/src/**/*.test.ts', 'examples/**/*.test.ts', 'bench/**/*.test.ts'],
-    exclude: ['**/node_modules/**', '**/dist/**'],
-    testTimeout: 20_000,
-    hookTimeout: 20_000,
+    projects: [
+      {
+        ...shared,
+        test: {
+          name: 'unit',
+          include,
+          exclude: [...exclude, '**/*.scale.test.ts'],
+          testTimeout: 30_000,
+          hookTimeout: 30_000,
+        },
+      },
+      {
+        ...shared,
+        test: {
+          name: 'scale',
+          include: ['packages/**/src/**/*.scale.test.ts'],
+          exclude,
+          testTimeout: 900_000,
+          hookTimeout: 300_000,
+        },
+      },
+    ],
   },
 });
