@@ -1,7 +1,10 @@
 import type { OperationOutcomeIssue } from 'fhir/r4';
 import type { RequestContext } from '../context/request-context.js';
+import type { SearchParameterDefinition } from '../definitions/index.js';
+import type { ProjectorRuntime } from '../projection/runtime.js';
 import type { Projector } from '../projection/types.js';
 import type { StoredResource } from '../store/types.js';
+import type { SearchParameterRegistry } from './registry.js';
 
 /** Query parameters in order, as they came (name may carry `:modifier`; a comma in a value is OR). */
 export type SearchParams = Array<[name: string, value: string]>;
@@ -56,4 +59,8 @@ export interface SearchEngine {
   parametersFor(resourceType: string): SupportedSearchParam[];
   /** The projectors that feed the engine's indexes, to run in the projector runtime. */
   readonly projectors: Projector[];
+  /** The parameters it indexes (official plus runtime ones), when it supports runtime SearchParameters. */
+  readonly registry?: SearchParameterRegistry;
+  /** Register a SearchParameter at runtime and backfill it in the background; resolves when it is indexed. */
+  addSearchParameter?(definition: SearchParameterDefinition, runtime?: ProjectorRuntime): Promise<void>;
 }

@@ -11,6 +11,7 @@ import { capabilityStatement, type SoftwareInfo } from './capabilities.js';
 import { AsyncMutex } from './conditional.js';
 import { parseInteraction } from './interaction.js';
 import { historyBundle, readResource, vreadResource } from './read-ops.js';
+import { assertUsableSearchParameter, followSearchParameters } from './runtime-search-parameters.js';
 import { searchBundle } from './search-ops.js';
 import { awaitProjections, type ServerDeps, type ServerLimits, visible } from './server-context.js';
 import type {
@@ -72,12 +73,16 @@ export interface FhirServer {
 export async function createFhirServer(options: FhirServerOptions): Promise<FhirServer> {
   const ownRuntime = !options.runtime;
   const runtime = options.runtime ?? createProjectorRuntime(options.store);
-  const validate =
+  const validateResource =
     options.validate === false
       ? () => {}
       : (options.validate ??
         ((resource: unknown, expectedType?: string) =>
           assertValidResource(resource, expectedType ? { resourceType: expectedType } : {})));
+  const validate = (resource: unknown, expectedType?: string) => {
+    validateResource(resource, expectedType);
+    if (options.search?.registry) assertUsableSearchParameter(resource);
+  };
   const limits: ServerLimits = {
     maxBundleEntries: 20_000,
     defaultCount: 50,
@@ -106,6 +111,8 @@ export async function createFhirServer(options: FhirServerOptions): Promise<Fhir
     },
   };
   for (const projector of search?.projectors ?? []) await runtime.register(projector);
+  const searchParameters = search ? await followSearchParameters(options.store, search, runtime) : undefined;
+  deps.searchParametersReady = () => searchParameters?.caughtUp() ?? Promise.resolve();
 
   const capabilities = (baseUrl: string): CapabilityStatement => {
     const cs = capabilityStatement(deps, baseUrl, options.software);
@@ -181,6 +188,7 @@ export async function createFhirServer(options: FhirServerOptions): Promise<Fhir
     runtime,
     limits,
     async close() {
+      searchParameters?.stop();
       if (ownRuntime) await runtime.stop();
     },
   };

@@ -31,6 +31,8 @@ export interface ServerDeps {
   conditionalLock: AsyncMutex;
   /** Wait until the search projections have applied `seq` (no-op without search or seq). */
   settle(seq: number | undefined): Promise<void>;
+  /** Resolves once every SearchParameter resource written so far is registered with the engine. */
+  searchParametersReady?: () => Promise<void>;
 }
 
 /** Apply the access policy's read check to one resource. */
@@ -65,6 +67,7 @@ export async function awaitProjections(
   types?: readonly string[],
 ): Promise<void> {
   if (!deps.search || ctx.consistency === 'eventual') return;
+  await deps.searchParametersReady?.();
   const seq = typeof ctx.minSeq === 'number' ? ctx.minSeq : await deps.store.seqCovering(types);
   if (seq <= 0) return;
   await deps.runtime.waitFor(seq, {
