@@ -1,7 +1,7 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: { index: 'src/index.ts', fastify: 'src/adapters/fastify.ts', hono: 'src/adapters/hono.ts' },
+  entry: { index: 'src/index.ts', lmdb: 'src/lmdb.ts' },
   format: ['esm'],
   dts: true,
   sourcemap: true,

@@ -38,6 +38,8 @@ export function fhirHeaders(header: (name: string) => string | null): FhirReques
 
 const XML_FORMATS = new Set(['xml', 'text/xml', 'application/xml', 'application/fhir+xml']);
 const JSON_FORMATS = new Set(['json', 'text/json', 'application/json', 'application/fhir+json']);
+/** Bulk Data files are served as ndjson; asking for them is not a mismatch. */
+const NDJSON_TYPES = new Set(['application/fhir+ndjson', 'application/ndjson', 'ndjson']);
 
 /**
  * Content negotiation: `_format` wins over `Accept`. JSON is served; XML (or
@@ -54,6 +56,11 @@ export function negotiate(format: string | null, accept: string | null): void {
   }
   if (!accept) return;
   const types = accept.split(',').map((t) => t.split(';')[0]!.trim().toLowerCase());
-  if (types.some((t) => JSON_FORMATS.has(t) || t === '*/*' || t === 'application/*' || t === '')) return;
+  if (
+    types.some(
+      (t) => JSON_FORMATS.has(t) || NDJSON_TYPES.has(t) || t === '*/*' || t === 'application/*' || t === '',
+    )
+  )
+    return;
   throw new FhirError('not-acceptable', `Cannot produce ${accept}; this server speaks application/fhir+json`);
 }
