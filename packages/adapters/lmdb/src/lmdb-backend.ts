@@ -56,7 +56,8 @@ export interface LmdbBackend extends StoreBackend {
 const CAPABILITIES: StoreCapabilities = {
   name: 'lmdb',
   durable: true,
-  multiProcess: true,
+  // One process writes an environment (the commit signal and conditional lock are in-process).
+  multiProcess: false,
   transactionalCheckpoints: true,
 };
 

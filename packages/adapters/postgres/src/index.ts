@@ -33,3 +33,9 @@ export async function openPostgresStore(
   const { now, ...backendOptions } = options;
   return createStore(await openPostgresBackend(backendOptions), now ? { now } : {});
 }
+export {
+  createPostgresSearchEngine,
+  type PostgresSearchEngine,
+  type PostgresSearchEngineOptions,
+} from './search/postgres-search-engine.js';
+export { type PostgresSearchProjector, postgresSearchProjector } from './search/search-projector.js';

@@ -145,7 +145,8 @@ export function createStore(backend: StoreBackend, options: StoreOptions = {}): 
     changes$: (fromSeq = 1, followOptions) => followChanges(store, fromSeq, followOptions),
     headSeq: () => backend.headSeq(),
     async seqCovering(resourceTypes) {
-      if (!resourceTypes || externalWriters) return backend.headSeq();
+      // With several writer processes, another one may have written a type a moment ago: use the head.
+      if (!resourceTypes || externalWriters || backend.capabilities.multiProcess) return backend.headSeq();
       let seq = await openHead;
       for (const type of resourceTypes) seq = Math.max(seq, typeSeq.get(type) ?? 0);
       return seq;

@@ -27,6 +27,13 @@ export {
 export { type ProjectorSpecOptions, type ProjectorSpecResult, projectorSpec } from './projector-spec.js';
 export { memoryProjection } from './runtime.conformance.js';
 export {
+  type RuntimeSearchParameters,
+  runSearchConformance,
+  SEARCH_CONFORMANCE_DATA,
+  type SearchBackendFixture,
+  type SearchConformanceOptions,
+} from './search.conformance.js';
+export {
   memoryCheckpoints,
   runTransportConformance,
   syntheticEvents,

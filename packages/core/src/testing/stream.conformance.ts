@@ -42,10 +42,15 @@ export function describeChangeStream(options: ConformanceOptions): void {
         { op: 'create', resource: { resourceType: 'Observation', status: 'final', code: { text: 'x' } } },
       ]);
       await createPatients(1);
+      expect(await store.seqCovering()).toBe(4);
+      if (store.capabilities.multiProcess) {
+        // another process may have written any type: the head is the only safe answer
+        expect(await store.seqCovering(['Observation'])).toBe(4);
+        return;
+      }
       expect(await store.seqCovering(['Observation'])).toBe(obs);
       expect(await store.seqCovering(['Patient'])).toBe(4);
       expect(await store.seqCovering(['Encounter'])).toBe(0);
-      expect(await store.seqCovering()).toBe(4);
     });
 
     it('serializes an event to plain JSON with its resource', async () => {
