@@ -70,3 +70,43 @@ describe('pnpm start (examples/server)', () => {
     }
   });
 });
+
+describe('pnpm start ships subscriptions, $everything and Bulk Data', () => {
+  it('advertises the generic topic, serves Patient/$everything and accepts a Bulk export kick-off', async () => {
+    const server = await start();
+    try {
+      const cs = await (await fetch(`${server.url}/metadata`)).json();
+      expect(JSON.stringify(cs)).toContain('https://fhirstream.dev/SubscriptionTopic/resource-change');
+      const patient = await (
+        await fetch(`${server.url}/Patient`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/fhir+json' },
+          body: JSON.stringify({ resourceType: 'Patient', gender: 'male' }),
+        })
+      ).json();
+      await fetch(`${server.url}/Observation`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/fhir+json' },
+        body: JSON.stringify({
+          resourceType: 'Observation',
+          status: 'final',
+          code: { text: 'x' },
+          subject: { reference: `Patient/${patient.id}` },
+        }),
+      });
+      const everything = await (await fetch(`${server.url}/Patient/${patient.id}/$everything`)).json();
+      expect(
+        everything.entry.map((e: { resource: { resourceType: string } }) => e.resource.resourceType).sort(),
+      ).toEqual(['Observation', 'Patient']);
+      const kickoff = await fetch(`${server.url}/$export`, {
+        headers: { prefer: 'respond-async', accept: 'application/fhir+json' },
+      });
+      expect(kickoff.status).toBe(202);
+      expect(kickoff.headers.get('content-location')).toContain('$export-status');
+    } finally {
+      const code = exited(server.child);
+      server.child.kill('SIGTERM');
+      expect(await code).toBe(0);
+    }
+  });
+});

@@ -1,3 +1,4 @@
+import type { Server } from 'node:http';
 import {
   type ChangeTransport,
   createFhirServer,
@@ -16,6 +17,7 @@ import {
   openConfiguredTransport,
   sharedLogStore,
 } from './backends.js';
+import { createClinicalFeatures } from './clinical-features.js';
 import type { ServerConfig } from './config.js';
 import { selectProjectors } from './projectors.js';
 import { runRelayWhenLeader } from './relay-leader.js';
@@ -83,6 +85,7 @@ export async function startRole(config: ServerConfig, log: Log = console.log): P
       }),
     });
     closers.push(() => serving.close());
+    parts.attach?.(serving.http);
     return {
       config,
       fhirUrl: parts.fhir ? `${serving.origin}/fhir` : undefined,
@@ -98,6 +101,8 @@ export async function startRole(config: ServerConfig, log: Log = console.log): P
 
 interface RoleParts {
   fhir: FhirServer | undefined;
+  /** Extra protocol handlers on the HTTP server (the subscription websocket). */
+  attach?: (http: Server) => void;
   health(): Promise<HealthReport>;
   summary: string;
 }
@@ -130,13 +135,25 @@ async function startInProcess(
     closers.push(() => runtime.stop());
   }
   const search = await createConfiguredSearch(opened, runtime);
+  const features = createClinicalFeatures({
+    store: opened.store,
+    lmdb: opened.kind === 'lmdb' ? opened.embedded.backend : undefined,
+    search,
+    dataDir: config.store.kind === 'lmdb' ? config.store.dataDir : './.data',
+    baseUrl: process.env.FHIR_BASE_URL ?? `http://${config.host}:${config.port}/fhir`,
+  });
+  closers.push(() => features.close());
   const fhir = await createFhirServer({
     store: opened.store,
     runtime,
     limits: fhirLimits(config),
+    operations: features.operations,
+    validate: features.validate,
+    capabilityStatement: features.capabilityStatement,
     ...withSearch(search),
   });
   closers.push(() => fhir.close());
+  for (const projector of features.projectors) await runtime.register(projector);
   const extra = selectProjectors(config.projectors, sources(config, opened, search)).filter(
     (p) => !search?.projectors.includes(p),
   );
@@ -154,6 +171,7 @@ async function startInProcess(
   if (!search) log('warning: no search engine for this store; searches answer not-supported');
   return {
     fhir,
+    attach: features.attach,
     health: async () => ({ ok: true, projectors: await runtime.status() }),
     summary: `api + projectors in-process (${names.join(', ') || 'none'})${relayed}`,
   };
