@@ -84,9 +84,15 @@ export class FullTextIndexes {
   /** The most recent batch per generation (committed or in flight), re-applied after a lazy build. */
   readonly #lastBatch = new Map<number, TextUpdate[]>();
 
-  /** Called by the projector with each batch, before its transaction commits. */
-  update(generation: number, updates: TextUpdate[]): void {
-    this.#lastBatch.set(generation, updates);
+  /**
+   * Called by the projector with each batch, before its transaction commits;
+   * `append` adds to the updates of the batch being applied (one applied in
+   * several transactions) instead of starting a new batch.
+   */
+  update(generation: number, updates: TextUpdate[], append = false): void {
+    const last = append ? this.#lastBatch.get(generation) : undefined;
+    if (last) last.push(...updates);
+    else this.#lastBatch.set(generation, [...updates]);
     const types = this.#built.get(generation);
     if (!types) return;
     for (const u of updates) {

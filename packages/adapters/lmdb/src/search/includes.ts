@@ -37,7 +37,7 @@ export async function includedResources(
     for (const r of frontier) {
       for (const spec of inc) {
         if (spec.sourceType !== '*' && spec.sourceType !== r.resourceType) continue;
-        for (const k of keysOf(ctx, r.resourceType, r.id)) {
+        for (const k of await keysOf(ctx, r.resourceType, r.id)) {
           if (k[0] !== 'r' || (spec.param !== '*' && k[2] !== spec.param)) continue;
           if (spec.targetType && k[3] !== spec.targetType) continue;
           wanted.push([k[3] as string, k[4] as string]);

@@ -5,9 +5,9 @@
  *
  * | tag  | layout after `[tag, type, code]`     | answers                              |
  * |------|--------------------------------------|--------------------------------------|
- * | `t`  | system, code                         | `system|code`, `|code`, `system|`    |
- * | `tc` | code                                 | `code` (any system)                  |
- * | `tx` | normalized text (and each word tail) | `:text`                              |
+ * | `t`  | system, code                         | `system|code`, `|code`, `system|`, `code` (any system: one range per system, found by skip-scan) |
+ * | `tx` | normalized text                      | `:text` (with `tw`)                  |
+ * | `tw` | word tail, text (no id)              | `:text`: the texts with a word starting so |
  * | `to` | typeSystem, typeCode, value          | `:of-type`                           |
  * | `s`  | normalized string                    | default (starts-with), `:contains`   |
  * | `se` | exact string                         | `:exact`                             |
@@ -19,15 +19,24 @@
  * | `ru` | url                                  | absolute / unresolved references     |
  * | `ri` | system, value / `riv` value          | `:identifier`                        |
  * | `u`  | uri                                  | uri, `:below`, `:above`              |
- * | `p`  | (none)                               | `:missing`                           |
+ * | `p`  | (none)                               | `:missing`, only for a (non-composite) parameter with values but no other key |
+ *
+ * `tw` keys are shared by every resource with the same text of a parameter
+ * and written once per text (stale ones are harmless: they lead to no `tx`
+ * key); a `:text` search scans them for the texts with a word starting with
+ * the query, then the `tx` keys of those texts.
+ *
+ * `:missing` is answered from the presence of any key of the parameter
+ * ({@link PRESENCE_TAGS}), so a present parameter costs no extra key.
  *
  * Per resource, `['a', type, id]` holds a {@link ResourceRecord} (its sort
- * values and the seq its current life began, for stable paging) and
- * `['k', type, id]` the keys it wrote (to remove them on update/delete, and
- * to check a clause against one resource).
+ * values, the seq its current life began, for stable paging, and the version
+ * indexed). The keys a resource wrote are not stored: they are re-derived from
+ * the indexed version in the store ({@link resourceKeys}) to remove them on
+ * update/delete and to check a clause against one resource.
  */
-import type { ExtractedParam, IndexValue } from '@fhirstream/core';
-import { canonicalUcum, UCUM_SYSTEM } from '@fhirstream/core';
+import type { ExtractedParam, IndexValue, SearchParameterRegistry } from '@fhirstream/core';
+import { canonicalUcum, extractSearchValues, UCUM_SYSTEM } from '@fhirstream/core';
 import type { Key } from 'lmdb';
 
 /** Longest string kept in a key (LMDB keys are limited to ~2 KB). */
@@ -37,6 +46,11 @@ export const HIGH = '\u{10FFFF}';
 /** Dates are clamped to ±275,000 years so that open ranges stay finite numbers. */
 export const DATE_MIN = -8.64e15;
 export const DATE_MAX = 8.64e15;
+/**
+ * Tags of which at least one key exists for every present parameter (a
+ * parameter with values that writes none of them gets a `p` key instead).
+ */
+export const PRESENCE_TAGS = ['t', 'tx', 's', 'd', 'n', 'q', 'r', 'ru', 'ri', 'u', 'p'] as const;
 
 /** The per-resource record at `['a', type, id]`. */
 export interface ResourceRecord {
@@ -44,6 +58,8 @@ export interface ResourceRecord {
   c: number;
   /** The seq of the version indexed. */
   v: number;
+  /** The versionId of the version indexed (its keys are re-derived from it). */
+  vid: string;
   /** Sort values per parameter code: `[ascending key, descending key]`. */
   s: Record<string, [string | number, string | number]>;
 }
@@ -57,30 +73,43 @@ const clampDate = (n: number) => (n < DATE_MIN ? DATE_MIN : Math.min(n, DATE_MAX
  * @example
  * ```ts
  * const { keys } = indexKeys('Patient', 'p1', [{ code: 'gender', type: 'token', values: [{ kind: 'token', code: 'male' }] }]);
- * // keys include ['t','Patient','gender','','male','p1'] and ['tc','Patient','gender','male','p1']
+ * // keys include ['t','Patient','gender','','male','p1']
  * ```
  */
 export function indexKeys(
   type: string,
   id: string,
   params: readonly ExtractedParam[],
-): { keys: Key[][]; sort: ResourceRecord['s'] } {
+): { keys: Key[][]; sort: ResourceRecord['s']; texts: TokenText[] } {
   const keys: Key[][] = [];
+  const texts: TokenText[] = [];
   const seen = new Set<string>();
   const sort: ResourceRecord['s'] = {};
-  const add = (key: Key[]) => {
-    key.push(id);
-    const s = JSON.stringify(key);
-    if (!seen.has(s)) {
+  /**
+   * Add a key (the id appended) unless the resource has it already; whether
+   * it was new. Keys of different parameters differ (they hold the code), and
+   * so do the keys of one value: only a parameter with several values needs
+   * the check.
+   */
+  let dedupe = false;
+  const add = (key: Key[]): boolean => {
+    if (dedupe) {
+      // Elements are strings and numbers, each position of one kind per tag: a join is a faithful identity.
+      const s = key.join('\u0000');
+      if (seen.has(s)) return false;
       seen.add(s);
-      keys.push(key);
     }
+    key.push(id);
+    keys.push(key);
+    return true;
   };
   for (const p of params) {
     if (p.values.length === 0) continue;
-    add(['p', type, p.code]);
+    dedupe = p.values.length > 1;
+    if (dedupe) seen.clear();
+    const before = keys.length;
     for (const v of p.values) {
-      addValueKeys(type, p.code, v, add);
+      addValueKeys(type, p.code, v, add, texts);
       const sv = sortValue(v);
       if (sv === undefined) continue;
       const prev = sort[p.code];
@@ -90,20 +119,79 @@ export function indexKeys(
         if (sv[1] > prev[1]) prev[1] = sv[1];
       }
     }
+    // Composite parameters are not searchable (the query parser rejects them): no presence to record.
+    if (keys.length === before && p.type !== 'composite') add(['p', type, p.code]);
   }
-  return { keys, sort };
+  return { keys, sort, texts };
 }
 
-function addValueKeys(type: string, code: string, v: IndexValue, add: (key: Key[]) => void): void {
+const OWN = new Set(['_id', '_lastUpdated', '_text', '_content']);
+
+/**
+ * The parameters indexed for one version of a resource: the extracted ones
+ * plus `_id` and `_lastUpdated` (from the version's metadata).
+ */
+export function paramsOf(
+  resource: object,
+  id: string,
+  lastUpdated: string,
+  registry: SearchParameterRegistry,
+): ExtractedParam[] {
+  const lu = Date.parse(lastUpdated);
+  const params = extractSearchValues(resource, registry).filter((p) => !OWN.has(p.code));
+  params.push(
+    { code: '_id', type: 'token', values: [{ kind: 'token', code: id }] },
+    { code: '_lastUpdated', type: 'date', values: [{ kind: 'date', low: lu, high: lu }] },
+  );
+  return params;
+}
+
+/**
+ * The index keys of one stored version (the same keys the projector wrote for it).
+ *
+ * @example
+ * ```ts
+ * const stored = await store.readVersion('Patient', 'p1', '2');
+ * if (stored?.resource) resourceKeys(stored.resourceType, stored.id, stored.resource, stored.lastUpdated, registry);
+ * ```
+ */
+export function resourceKeys(
+  type: string,
+  id: string,
+  resource: object,
+  lastUpdated: string,
+  registry: SearchParameterRegistry,
+): Key[][] {
+  return indexKeys(type, id, paramsOf(resource, id, lastUpdated, registry)).keys;
+}
+
+/** A normalized token text of a parameter (its `tw` keys are shared, see {@link wordTailKeys}). */
+export interface TokenText {
+  type: string;
+  code: string;
+  text: string;
+}
+
+function addValueKeys(
+  type: string,
+  code: string,
+  v: IndexValue,
+  add: (key: Key[]) => boolean,
+  texts: TokenText[],
+): void {
   switch (v.kind) {
     case 'token': {
       if (v.code !== undefined) {
         add(['t', type, code, v.system ?? '', clip(v.code)]);
-        add(['tc', type, code, clip(v.code)]);
         if (v.typeSystem !== undefined || v.typeCode !== undefined)
           add(['to', type, code, v.typeSystem ?? '', v.typeCode ?? '', clip(v.code)]);
       } else if (v.system !== undefined) add(['t', type, code, v.system, '']);
-      if (v.text) addWordTails(['tx', type, code], normalizeText(v.text), add);
+      if (v.text) {
+        const text = normalizeText(v.text);
+        if (text) {
+          if (add(['tx', type, code, clip(text)])) texts.push({ type, code, text });
+        }
+      }
       return;
     }
     case 'string':
@@ -149,14 +237,29 @@ export function normalizeText(text: string): string {
   return text.normalize('NFD').replace(/\p{M}/gu, '').toLowerCase().replace(/\s+/g, ' ').trim();
 }
 
-/** The text and the tail of it starting at each word, so a prefix scan finds a prefix of any word. */
-function addWordTails(prefix: Key[], text: string, add: (key: Key[]) => void): void {
-  if (!text) return;
-  add([...prefix, clip(text)]);
+/**
+ * The `tw` keys of a token text: the text and its tail starting at each word,
+ * each followed by the text, so a prefix scan finds the texts with a word
+ * starting with the prefix.
+ *
+ * @example
+ * ```ts
+ * wordTailKeys({ type: 'Observation', code: 'code', text: 'blood pressure' });
+ * // [['tw','Observation','code','blood pressure','blood pressure'], ['tw','Observation','code','pressure','blood pressure']]
+ * ```
+ */
+export function wordTailKeys({ type, code, text }: TokenText): Key[][] {
+  const t = clip(text);
+  const out: Key[][] = [['tw', type, code, t, t]];
+  const seen = new Set([t]);
   for (let i = text.indexOf(' '); i >= 0; i = text.indexOf(' ', i + 1)) {
-    const tail = text.slice(i + 1);
-    if (tail) add([...prefix, clip(tail)]);
+    const tail = clip(text.slice(i + 1));
+    if (tail && !seen.has(tail)) {
+      seen.add(tail);
+      out.push(['tw', type, code, tail, t]);
+    }
   }
+  return out;
 }
 
 function sortValue(v: IndexValue): [string | number, string | number] | undefined {

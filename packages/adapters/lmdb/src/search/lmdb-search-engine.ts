@@ -140,6 +140,7 @@ export function createLmdbSearchEngine(options: LmdbSearchEngineOptions): LmdbSe
         generation: projector.activeGeneration,
         fullText,
         store,
+        registry,
         records: new Map(),
         keys: new Map(),
         now: Date.now(),

@@ -6,15 +6,22 @@
  * its resource record otherwise. Chains and `_has` resolve their inner query
  * to ids first, then follow reference keys.
  */
-import type { ResourceStore, SearchClause } from '@fhirstream/core';
+import type { ResourceStore, SearchClause, SearchParameterRegistry } from '@fhirstream/core';
 import { compareKeys, type Key } from 'lmdb';
 import type { FullTextIndexes } from './full-text.js';
-import { HIGH, type ResourceRecord } from './index-keys.js';
+import { HIGH, type ResourceRecord, resourceKeys } from './index-keys.js';
 import { type CompiledValue, compileValue, type Probe } from './probes.js';
 import type { SearchIndexDb } from './search-projector.js';
 
 /** Counting stops here: beyond it a clause is "large" anyway. */
 const COUNT_CAP = 50_000;
+/**
+ * Checking one candidate re-derives its keys (a store read and an
+ * extraction), roughly this many times the cost of scanning one index key: a
+ * clause is intersected unless it has this many times more keys than there
+ * are candidates.
+ */
+const CHECK_COST = 64;
 
 /** What evaluation needs. */
 export interface PlanContext {
@@ -22,6 +29,8 @@ export interface PlanContext {
   generation: number;
   fullText: FullTextIndexes;
   store: ResourceStore;
+  /** The parameters the index was built with (to re-derive the keys of one resource). */
+  registry: SearchParameterRegistry;
   /** Records read during this search, by `type/id`. */
   records: Map<string, ResourceRecord | undefined>;
   /** Index keys of resources read during this search, by `type/id`. */
@@ -54,12 +63,16 @@ export function recordOf(ctx: PlanContext, type: string, id: string): ResourceRe
   return r;
 }
 
-/** The index keys one resource wrote (cached per search). */
-export function keysOf(ctx: PlanContext, type: string, id: string): Key[][] {
+/** The index keys one resource wrote, re-derived from the version indexed (cached per search). */
+export async function keysOf(ctx: PlanContext, type: string, id: string): Promise<Key[][]> {
   const k = `${type}/${id}`;
   let keys = ctx.keys.get(k);
   if (!keys) {
-    keys = (ctx.db.get(['k', type, id]) as Key[][] | undefined) ?? [];
+    keys = [];
+    const record = recordOf(ctx, type, id);
+    const stored = record && (await ctx.store.readVersion(type, id, record.vid));
+    if (stored?.resource && !stored.deleted)
+      keys = resourceKeys(type, id, stored.resource, stored.lastUpdated, ctx.registry);
     ctx.keys.set(k, keys);
   }
   return keys;
@@ -86,11 +99,57 @@ export function indexedTypes(ctx: PlanContext): string[] {
   return types;
 }
 
-function scanProbe(ctx: PlanContext, p: Probe, into: Set<string>): void {
-  for (const key of ctx.db.getKeys({ start: p.start, end: p.end })) {
-    const k = key as Key[];
-    if (!p.accept || p.accept(k)) into.add(k[k.length - 1] as string);
+const expanded = new WeakMap<Probe, Probe[]>();
+
+/**
+ * The ranges to scan for a probe: a code in any system becomes one exact
+ * range per system present (skip-scan), a `:text` prefix one exact range per
+ * text with a word starting with it.
+ */
+function ranges(ctx: PlanContext, p: Probe): Probe[] {
+  let out = expanded.get(p);
+  if (!out) {
+    out = p.textPrefix !== undefined ? textRanges(ctx, p, p.textPrefix) : systemRanges(ctx, p);
+    expanded.set(p, out);
   }
+  return out;
+}
+
+/** `['tx', type, code]` → one range per text found under `['tw', type, code, prefix…]`. */
+function textRanges(ctx: PlanContext, p: Probe, prefix: string): Probe[] {
+  const base = p.start.slice(1);
+  const texts = new Set<string>();
+  for (const key of ctx.db.getKeys({ start: ['tw', ...base, prefix], end: ['tw', ...base, prefix + HIGH] }))
+    texts.add((key as Key[])[4] as string);
+  return [...texts].sort().map((t) => ({ start: ['tx', ...base, t], end: ['tx', ...base, t, HIGH] }));
+}
+
+function systemRanges(ctx: PlanContext, p: Probe): Probe[] {
+  if (p.anySystem === undefined) return [p];
+  const out: Probe[] = [];
+  let start = p.start;
+  for (;;) {
+    let system: Key | undefined;
+    for (const key of ctx.db.getKeys({ start, end: p.end, limit: 1 })) system = (key as Key[])[3];
+    if (system === undefined) return out;
+    const prefix = [...p.start, system, p.anySystem];
+    out.push({ start: prefix, end: [...prefix, HIGH] });
+    start = [...p.start, system, HIGH];
+  }
+}
+
+function scanProbe(ctx: PlanContext, probe: Probe, into: Set<string>): void {
+  for (const p of ranges(ctx, probe))
+    for (const key of ctx.db.getKeys({ start: p.start, end: p.end })) {
+      const k = key as Key[];
+      if (!p.accept || p.accept(k)) into.add(k[k.length - 1] as string);
+    }
+}
+
+function countProbe(ctx: PlanContext, probe: Probe): number {
+  let n = 0;
+  for (const p of ranges(ctx, probe)) n += ctx.db.getCount({ start: p.start, end: p.end, limit: COUNT_CAP });
+  return n;
 }
 
 function inProbe(k: Key[], p: Probe): boolean {
@@ -102,13 +161,11 @@ function valuesEvaluator(ctx: PlanContext, type: string, values: CompiledValue[]
   const positive = values.filter((v) => !v.negate).flatMap((v) => v.probes);
   const negated = values.filter((v) => v.negate);
   const matchesProbes = (probes: Probe[], keys: Key[][]) =>
-    keys.some((k) => probes.some((p) => inProbe(k, p)));
+    probes.some((probe) => ranges(ctx, probe).some((p) => keys.some((k) => inProbe(k, p))));
   let cached: Set<string> | undefined;
   return {
     estimate: () =>
-      negated.length > 0
-        ? typeCount(ctx, type)
-        : positive.reduce((n, p) => n + ctx.db.getCount({ start: p.start, end: p.end, limit: COUNT_CAP }), 0),
+      negated.length > 0 ? typeCount(ctx, type) : positive.reduce((n, p) => n + countProbe(ctx, p), 0),
     async evaluate() {
       if (cached) return cached;
       const out = new Set<string>();
@@ -128,7 +185,7 @@ function valuesEvaluator(ctx: PlanContext, type: string, values: CompiledValue[]
       return out;
     },
     async check(id, t) {
-      const keys = keysOf(ctx, t, id);
+      const keys = await keysOf(ctx, t, id);
       if (matchesProbes(positive, keys)) return true;
       return negated.some(
         (v) => (!v.within || matchesProbes([v.within], keys)) && !matchesProbes(v.probes, keys),
@@ -185,10 +242,21 @@ function compileClause(ctx: PlanContext, type: string, clause: SearchClause): Ev
       return setEvaluator(async () => {
         const out = new Set<string>();
         const sources = await evaluateClauses(ctx, clause.sourceType, [clause.inner]);
-        for (const sourceId of sources) {
-          for (const k of keysOf(ctx, clause.sourceType, sourceId))
-            if (k[0] === 'r' && k[2] === clause.param.code && (type === '*' || k[3] === type))
-              out.add(k[4] as string);
+        const prefix: Key[] = ['r', clause.sourceType, clause.param.code, ...(type === '*' ? [] : [type])];
+        const range = { start: prefix, end: [...prefix, HIGH] };
+        if (sources.size * CHECK_COST < ctx.db.getCount({ ...range, limit: COUNT_CAP })) {
+          // Few sources: follow their own reference keys.
+          for (const sourceId of sources) {
+            for (const k of await keysOf(ctx, clause.sourceType, sourceId))
+              if (k[0] === 'r' && k[2] === clause.param.code && (type === '*' || k[3] === type))
+                out.add(k[4] as string);
+          }
+        } else {
+          // Many: one scan of the parameter's references (`['r', source, code, target, targetId, sourceId]`).
+          for (const key of ctx.db.getKeys(range)) {
+            const k = key as Key[];
+            if (sources.has(k[5] as string)) out.add(k[4] as string);
+          }
         }
         return out;
       });
@@ -240,7 +308,7 @@ export async function evaluateClauses(
   let candidates = await estimated[0]!.e.evaluate();
   for (const { e, n } of estimated.slice(1)) {
     if (candidates.size === 0) break;
-    if (n <= candidates.size * 4) {
+    if (n <= candidates.size * CHECK_COST) {
       const other = await e.evaluate();
       candidates = new Set([...candidates].filter((id) => other.has(id)));
     } else {

@@ -15,13 +15,25 @@ import {
   type ValueQuery,
 } from '@fhirstream/core';
 import type { Key } from 'lmdb';
-import { HIGH, MAX_KEY_STRING } from './index-keys.js';
+import { HIGH, MAX_KEY_STRING, PRESENCE_TAGS } from './index-keys.js';
 
 /** A range of index keys, with an optional check of each key in it. */
 export interface Probe {
   start: Key[];
   end: Key[];
   accept?: (key: Key[]) => boolean;
+  /**
+   * A token code in any system: the range is every `t` key of the parameter
+   * (`accept` keeps this code); scans expand it into one exact range per
+   * system present.
+   */
+  anySystem?: string;
+  /**
+   * A `:text` prefix: the range is every `tx` key of the parameter; scans
+   * expand it into one exact range per text with a word starting with it
+   * (found through the shared `tw` keys).
+   */
+  textPrefix?: string;
 }
 
 /**
@@ -50,7 +62,7 @@ const startsWith = (prefix: Key[], s: string): Probe => ({
  * @example
  * ```ts
  * compileValue('Patient', 'gender', undefined, { kind: 'token', code: 'male' });
- * // { probes: [{ start: ['tc','Patient','gender','male'], end: [..., '\u{10FFFF}'] }], negate: false }
+ * // { probes: [{ start: ['t','Patient','gender'], end: [..., '\u{10FFFF}'], anySystem: 'male', accept }], negate: false }
  * ```
  */
 export function compileValue(
@@ -64,16 +76,29 @@ export function compileValue(
   const plain = (probes: Probe[]): CompiledValue => ({ probes, negate: false });
   switch (v.kind) {
     case 'missing':
-      return { probes: [exact(['p', ...base])], negate: v.missing };
+      return { probes: PRESENCE_TAGS.map((tag) => exact([tag, ...base])), negate: v.missing };
     case 'token': {
       let probe: Probe;
-      if (v.system === undefined) probe = exact(['tc', ...base, clip(v.code!)]);
-      else if (v.code === undefined) probe = exact(['t', ...base, v.system]);
+      if (v.system === undefined) {
+        const c = clip(v.code!);
+        probe = { ...exact(['t', ...base]), accept: (k) => k[4] === c, anySystem: c };
+      } else if (v.code === undefined) probe = exact(['t', ...base, v.system]);
       else probe = exact(['t', ...base, v.system, clip(v.code)]);
       return { probes: [probe], negate: modifier === 'not' };
     }
-    case 'token-text':
-      return plain([startsWith(['tx', ...base], clip(v.text))]);
+    case 'token-text': {
+      const prefix = clip(v.text);
+      return plain([
+        {
+          ...exact(['tx', ...base]),
+          textPrefix: prefix,
+          accept: (k) => {
+            const t = String(k[3]);
+            return t.startsWith(prefix) || t.includes(` ${prefix}`);
+          },
+        },
+      ]);
+    }
     case 'token-of-type':
       return plain([exact(['to', ...base, v.typeSystem, v.typeCode, clip(v.value)])]);
     case 'string':
@@ -130,7 +155,7 @@ function dateProbes(base: Key[], v: DateQuery, now: number): CompiledValue {
     case 'eq':
       return one(eq);
     case 'ne':
-      return { probes: [eq], negate: true, within: exact(['p', ...base]) };
+      return { probes: [eq], negate: true, within: exact(d) };
     case 'gt':
       return one({ start: [...dh, ph, HIGH], end: [...dh, HIGH] });
     case 'lt':
@@ -214,6 +239,6 @@ function quantityProbes(base: Key[], v: QuantityQuery): CompiledValue {
   return {
     probes: alternatives.flatMap((a) => a.probes),
     negate: first?.negate ?? false,
-    ...(first?.negate ? { within: exact(['p', ...base]) } : {}),
+    ...(first?.negate ? { within: exact(['q', ...base]) } : {}),
   };
 }
