@@ -2,7 +2,13 @@
  * `_include` and `_revinclude` (with `:iterate`) over the reference keys of
  * the search index. Results have no duplicates and never repeat a match.
  */
-import type { IncludeSpec, SearchParameterRegistry, StoredResource } from '@fhirstream/core';
+import {
+  compileExtractor,
+  type IncludeSpec,
+  type IndexValue,
+  type SearchParameterRegistry,
+  type StoredResource,
+} from '@fhirstream/core';
 import type { Key } from 'lmdb';
 import { HIGH } from './index-keys.js';
 import { keysOf, type PlanContext } from './planner.js';
@@ -37,8 +43,15 @@ export async function includedResources(
     for (const r of frontier) {
       for (const spec of inc) {
         if (spec.sourceType !== '*' && spec.sourceType !== r.resourceType) continue;
+        if (spec.param !== '*') {
+          // One named parameter: extract just its references from the resource in hand.
+          for (const [type, id] of referencesOf(registry, r, spec.param)) {
+            if (!spec.targetType || type === spec.targetType) wanted.push([type, id]);
+          }
+          continue;
+        }
         for (const k of await keysOf(ctx, r.resourceType, r.id)) {
-          if (k[0] !== 'r' || (spec.param !== '*' && k[2] !== spec.param)) continue;
+          if (k[0] !== 'r') continue;
           if (spec.targetType && k[3] !== spec.targetType) continue;
           wanted.push([k[3] as string, k[4] as string]);
         }
@@ -73,5 +86,21 @@ export async function includedResources(
     }
     frontier = next;
   }
+  return out;
+}
+
+/** The `Type/id` targets of one reference parameter of a resource. */
+function referencesOf(
+  registry: SearchParameterRegistry,
+  r: StoredResource,
+  code: string,
+): Array<[string, string]> {
+  const definition = registry.get(r.resourceType, code);
+  if (!definition || definition.type !== 'reference' || !r.resource) return [];
+  const extractor = compileExtractor(r.resourceType, definition, (url) => registry.byUrl(url));
+  const values: IndexValue[] = [];
+  extractor?.extract(r.resource, values);
+  const out: Array<[string, string]> = [];
+  for (const v of values) if (v.kind === 'reference' && v.type && v.id) out.push([v.type, v.id]);
   return out;
 }

@@ -31,7 +31,7 @@ import { FullTextIndexes } from './full-text.js';
 import { includedResources } from './includes.js';
 import type { ResourceRecord } from './index-keys.js';
 import { evaluateClauses, indexedTypes, type PlanContext, recordOf } from './planner.js';
-import { SEARCH_INDEX_PROJECTOR, searchIndexProjector } from './search-projector.js';
+import { HIGH_WATER_KEY, SEARCH_INDEX_PROJECTOR, searchIndexProjector } from './search-projector.js';
 
 /** Options of {@link createLmdbSearchEngine}. */
 export interface LmdbSearchEngineOptions {
@@ -206,10 +206,17 @@ export function createLmdbSearchEngine(options: LmdbSearchEngineOptions): LmdbSe
 /** Every matching row as its sort tuple (sort values, then type and id), without rows created after `snapshot`. */
 async function matchingRows(ctx: PlanContext, parsed: ParsedSearch, snapshot: number): Promise<SortTuple[]> {
   const rows: SortTuple[] = [];
+  // Nothing indexed after the snapshot and no sort values needed: the ids alone make the rows.
+  const highWater = (ctx.db.get(HIGH_WATER_KEY) as number | undefined) ?? 0;
+  const idsSuffice = highWater <= snapshot && parsed.sort.length === 0;
   for (const tq of parsed.types) {
     const types = tq.resourceType === '*' ? indexedTypes(ctx) : [tq.resourceType];
     for (const type of types) {
       const ids = await evaluateClauses(ctx, type, tq.clauses);
+      if (idsSuffice) {
+        for (const id of ids) rows.push([type, id]);
+        continue;
+      }
       for (const id of ids) {
         const record = recordOf(ctx, type, id);
         if (!record || record.c > snapshot) continue;

@@ -29,7 +29,7 @@ export type SearchIndexDb = Database<unknown, Key>;
 export const SEARCH_INDEX_PROJECTOR = 'search-index';
 
 /** Bump when the key layout changes: the runtime then rebuilds the index from seq 1. */
-const LAYOUT_VERSION = 2;
+const LAYOUT_VERSION = 3;
 
 /** The value of every index key: msgpack `1`, written as is (no encoding per put). */
 const ONE = asBinary(Uint8Array.of(1));
@@ -127,6 +127,7 @@ export function searchIndexProjector(
         commits.push(
           root.batch(() => {
             writeAll(db, planned, tails);
+            raiseHighWater(db, chunk);
             if (last) checkpoints.put(ctx.checkpointKey, { seq: ctx.lastSeq });
           }),
         );
@@ -147,6 +148,16 @@ export function searchIndexProjector(
     await reset(generation);
   };
   return projector;
+}
+
+/** The key of the highest seq whose keys are written (an upper bound of every record's `c`). */
+export const HIGH_WATER_KEY = ['hw'];
+
+/** Raise the high-water mark to the last seq of a chunk (inside its write transaction). */
+function raiseHighWater(db: SearchIndexDb, chunk: ChangeEvent[][]): void {
+  let max = (db.get(HIGH_WATER_KEY) as number | undefined) ?? 0;
+  for (const events of chunk) for (const e of events) if (e.seq > max) max = e.seq;
+  db.put(HIGH_WATER_KEY, max);
 }
 
 /** Events per pipelined chunk of a batch (see `apply`). */
