@@ -28,6 +28,7 @@ export interface FhirHandlerOptions {
 }
 
 const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE']);
+const NO_QUERY = new URLSearchParams();
 
 /**
  * The FHIR REST API over plain request/response objects: content negotiation,
@@ -46,7 +47,7 @@ export function createFhirHttp(server: FhirServer, options: FhirHandlerOptions =
   return async (exchange) => {
     const q = exchange.url.indexOf('?');
     const pathname = q >= 0 ? exchange.url.slice(0, q) : exchange.url;
-    const query = new URLSearchParams(q >= 0 ? exchange.url.slice(q + 1) : '');
+    const query = q >= 0 ? new URLSearchParams(exchange.url.slice(q + 1)) : NO_QUERY;
     const pretty = query.get('_pretty') === 'true';
     try {
       if (basePath && pathname !== basePath && !pathname.startsWith(`${basePath}/`)) {

@@ -19,7 +19,7 @@ export function toResult(
   const stored = response.stored;
   if (stored) {
     headers.etag = etagOf(stored.versionId);
-    headers['last-modified'] = new Date(stored.lastUpdated).toUTCString();
+    headers['last-modified'] = httpDate(stored);
   }
   if (response.location) {
     const absolute = `${request.baseUrl}/${response.location}`;
@@ -53,4 +53,16 @@ export function errorResult(error: unknown, pretty: boolean): HttpResult {
 
 function json(value: unknown, pretty: boolean): string {
   return pretty ? JSON.stringify(value, null, 2) : JSON.stringify(value);
+}
+
+const httpDates = new WeakMap<object, string>();
+
+/** `Last-Modified` of a stored version (memoized: cached versions are served many times). */
+function httpDate(stored: { lastUpdated: string }): string {
+  let date = httpDates.get(stored);
+  if (date === undefined) {
+    date = new Date(stored.lastUpdated).toUTCString();
+    httpDates.set(stored, date);
+  }
+  return date;
 }

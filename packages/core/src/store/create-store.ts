@@ -6,6 +6,7 @@ import { type FollowOptions, followChanges } from '../stream/change-stream.js';
 import { keyOf, type StoreBackend } from './backend.js';
 import { type PlannedCommit, type PlannedOp, planCommit } from './commit-planner.js';
 import { newResourceId } from './fhir-id.js';
+import { ReadCache } from './read-cache.js';
 import { prepareBody } from './resource-body.js';
 import { StoredVersion } from './stored-version.js';
 import type {
@@ -62,6 +63,12 @@ export interface ResourceStore {
 export interface StoreOptions {
   /** The clock, in ms since the epoch (for tests). */
   now?: () => number;
+  /**
+   * Current versions kept in memory for reads (default 10,000; 0 turns it
+   * off). Used only on backends written by one process, since every commit
+   * here writes through it.
+   */
+  readCacheSize?: number;
 }
 
 /**
@@ -83,6 +90,8 @@ export function createStore(backend: StoreBackend, options: StoreOptions = {}): 
   let closed = false;
   const openHead = backend.headSeq();
   const typeSeq = new Map<string, number>();
+  const cacheSize = backend.capabilities.multiProcess ? 0 : (options.readCacheSize ?? 10_000);
+  const cache = cacheSize > 0 ? new ReadCache(cacheSize) : undefined;
   let localHead = 0;
   let externalWriters = false;
   const unwatch = backend.watch?.((seq) => {
@@ -112,8 +121,10 @@ export function createStore(backend: StoreBackend, options: StoreOptions = {}): 
       });
       const seq =
         plan.records.length > 0 ? plan.records[plan.records.length - 1]!.seq : await backend.headSeq();
-      for (const r of plan.records)
+      for (const r of plan.records) {
         if ((typeSeq.get(r.resourceType) ?? 0) < r.seq) typeSeq.set(r.resourceType, r.seq);
+        cache?.set(keyOf(r.resourceType, r.id), new StoredVersion(r, r.body));
+      }
       if (seq > localHead) localHead = seq;
       if (plan.records.length > 0) commits.next(seq);
       const results = ops.map((op, i) => {
@@ -129,7 +140,15 @@ export function createStore(backend: StoreBackend, options: StoreOptions = {}): 
       return { txId, seq, results };
     },
 
-    read: (type, id) => backend.read(type, id),
+    async read(type, id) {
+      if (!cache) return backend.read(type, id);
+      const key = keyOf(type, id);
+      const hit = cache.get(key);
+      if (hit) return hit;
+      const stored = await backend.read(type, id);
+      if (stored) cache.set(key, stored);
+      return stored;
+    },
     readVersion: (type, id, vid) => backend.readVersion(type, id, vid),
     history: (query = {}) => backend.history(query),
     readChanges: (fromSeq, limit = 1000) => backend.readChanges(Math.max(1, fromSeq), limit),

@@ -28,7 +28,7 @@ export function toNodeHandler(handler: FetchHandler, options: { basePath?: strin
     const path = req.originalUrl ?? req.url ?? '/';
     const pathname = path.split('?')[0]!;
     if (next && basePath && pathname !== basePath && !pathname.startsWith(`${basePath}/`)) return next();
-    const host = req.headers.host ?? 'localhost';
+    const host = rawHeader(req.rawHeaders, 'host') ?? 'localhost';
     const protocol = (req.socket as { encrypted?: boolean }).encrypted ? 'https' : 'http';
     const method = req.method ?? 'GET';
     const hasBody = method !== 'GET' && method !== 'HEAD';
@@ -40,10 +40,7 @@ export function toNodeHandler(handler: FetchHandler, options: { basePath?: strin
           method,
           url: path,
           origin: `${protocol}://${host}`,
-          header: (name) => {
-            const v = req.headers[name];
-            return v === undefined ? null : Array.isArray(v) ? v.join(', ') : v;
-          },
+          header: (name) => rawHeader(req.rawHeaders, name),
           body: hasBody ? requestBodyStream(req) : undefined,
         })
         .then((result) => {
@@ -137,4 +134,19 @@ function failWith500(res: ServerResponse, error: unknown): void {
       issue: [{ severity: 'fatal', code: 'exception', diagnostics: 'Internal server error' }],
     }),
   );
+}
+
+/**
+ * A header by lower-case name from `rawHeaders` (name, value, name, value…),
+ * repeated values joined with `, `. Reading `req.headers` would make Node
+ * build the whole headers object on every request.
+ */
+function rawHeader(raw: string[], name: string): string | null {
+  let found: string | null = null;
+  for (let i = 0; i < raw.length; i += 2) {
+    const key = raw[i]!;
+    if (key.length === name.length && key.toLowerCase() === name)
+      found = found === null ? raw[i + 1]! : `${found}, ${raw[i + 1]}`;
+  }
+  return found;
 }
