@@ -2,16 +2,11 @@
  * `_include` and `_revinclude` (with `:iterate`) over the reference keys of
  * the search index. Results have no duplicates and never repeat a match.
  */
-import {
-  compileExtractor,
-  type IncludeSpec,
-  type IndexValue,
-  type SearchParameterRegistry,
-  type StoredResource,
-} from '@fhirstream/core';
+import type { IncludeSpec, SearchParameterRegistry, StoredResource } from '@fhirstream/core';
 import type { Key } from 'lmdb';
 import { HIGH } from './index-keys.js';
 import { keysOf, type PlanContext } from './planner.js';
+import { referencesOf } from './references.js';
 
 /** Most `:iterate` rounds (a guard against pathological graphs). */
 const MAX_ROUNDS = 8;
@@ -86,21 +81,5 @@ export async function includedResources(
     }
     frontier = next;
   }
-  return out;
-}
-
-/** The `Type/id` targets of one reference parameter of a resource. */
-function referencesOf(
-  registry: SearchParameterRegistry,
-  r: StoredResource,
-  code: string,
-): Array<[string, string]> {
-  const definition = registry.get(r.resourceType, code);
-  if (!definition || definition.type !== 'reference' || !r.resource) return [];
-  const extractor = compileExtractor(r.resourceType, definition, (url) => registry.byUrl(url));
-  const values: IndexValue[] = [];
-  extractor?.extract(r.resource, values);
-  const out: Array<[string, string]> = [];
-  for (const v of values) if (v.kind === 'reference' && v.type && v.id) out.push([v.type, v.id]);
   return out;
 }

@@ -11,6 +11,7 @@ import { compareKeys, type Key } from 'lmdb';
 import type { FullTextIndexes } from './full-text.js';
 import { HIGH, type ResourceRecord, resourceKeys } from './index-keys.js';
 import { type CompiledValue, compileValue, type Probe } from './probes.js';
+import { referencesOf } from './references.js';
 import type { SearchIndexDb } from './search-projector.js';
 
 /** Counting stops here: beyond it a clause is "large" anyway. */
@@ -45,6 +46,8 @@ interface Evaluator {
   evaluate(): Promise<Set<string>>;
   /** Whether one resource matches (from its index keys). */
   check(id: string, type: string): Promise<boolean>;
+  /** How many index entries scanning costs as much as one `check` (default {@link CHECK_COST}). */
+  checkCost?: number;
 }
 
 /**
@@ -205,6 +208,62 @@ function setEvaluator(compute: () => Promise<Set<string>>): Evaluator {
   };
 }
 
+/**
+ * A chain (`subject:Patient.gender=female`): the inner query gives the target
+ * ids; the clause's own matches are the resources referencing them. Its
+ * estimate counts those references without collecting them (capped), and a
+ * candidate is checked by extracting just the chained reference from it, so
+ * a more selective clause elsewhere is evaluated first.
+ */
+function chainEvaluator(
+  ctx: PlanContext,
+  type: string,
+  clause: Extract<SearchClause, { kind: 'chain' }>,
+): Evaluator {
+  let inner: Promise<Array<{ type: string; ids: Set<string> }>> | undefined;
+  const targets = () =>
+    (inner ??= Promise.all(
+      clause.targets.map(async (t) => ({
+        type: t.resourceType,
+        ids: await evaluateClauses(ctx, t.resourceType, [t.inner]),
+      })),
+    ));
+  const rangeOf = (targetType: string, targetId: string) => {
+    const prefix = ['r', type, clause.param.code, targetType, targetId];
+    return { start: prefix, end: [...prefix, HIGH] };
+  };
+  let matches: Promise<Set<string>> | undefined;
+  return {
+    // A check reads one (usually cached) resource and extracts one parameter: cheap.
+    checkCost: 4,
+    async estimate() {
+      let n = 0;
+      for (const t of await targets())
+        for (const id of t.ids) {
+          n += ctx.db.getCount({ ...rangeOf(t.type, id), limit: COUNT_CAP });
+          if (n >= COUNT_CAP) return n;
+        }
+      return n;
+    },
+    evaluate: () =>
+      (matches ??= (async () => {
+        const out = new Set<string>();
+        for (const t of await targets())
+          for (const id of t.ids)
+            for (const key of ctx.db.getKeys(rangeOf(t.type, id))) out.add((key as Key[])[5] as string);
+        return out;
+      })()),
+    async check(id) {
+      const stored = await ctx.store.read(type, id);
+      if (!stored || stored.deleted) return false;
+      const wanted = await targets();
+      return referencesOf(ctx.registry, stored, clause.param.code).some(([t, tid]) =>
+        wanted.some((w) => w.type === t && w.ids.has(tid)),
+      );
+    },
+  };
+}
+
 function compileClause(ctx: PlanContext, type: string, clause: SearchClause): Evaluator {
   switch (clause.kind) {
     case 'param': {
@@ -226,18 +285,7 @@ function compileClause(ctx: PlanContext, type: string, clause: SearchClause): Ev
       );
     }
     case 'chain':
-      return setEvaluator(async () => {
-        const out = new Set<string>();
-        for (const target of clause.targets) {
-          const inner = await evaluateClauses(ctx, target.resourceType, [target.inner]);
-          for (const targetId of inner) {
-            const prefix = ['r', type, clause.param.code, target.resourceType, targetId];
-            for (const key of ctx.db.getKeys({ start: prefix, end: [...prefix, HIGH] }))
-              out.add((key as Key[])[5] as string);
-          }
-        }
-        return out;
-      });
+      return chainEvaluator(ctx, type, clause);
     case 'has':
       return setEvaluator(async () => {
         const out = new Set<string>();
@@ -308,7 +356,7 @@ export async function evaluateClauses(
   let candidates = await estimated[0]!.e.evaluate();
   for (const { e, n } of estimated.slice(1)) {
     if (candidates.size === 0) break;
-    if (n <= candidates.size * CHECK_COST) {
+    if (n <= candidates.size * (e.checkCost ?? CHECK_COST)) {
       const other = await e.evaluate();
       candidates = new Set([...candidates].filter((id) => other.has(id)));
     } else {
