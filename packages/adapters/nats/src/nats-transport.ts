@@ -17,8 +17,9 @@ import {
   jetstreamManager,
   type StreamConfig,
 } from '@nats-io/jetstream';
-import { connect, type NatsConnection, nanos } from '@nats-io/transport-node';
+import { connect, headers, type NatsConnection, nanos } from '@nats-io/transport-node';
 import { NatsConsumerWorker } from './nats-consumer.js';
+import { PipelinedPublisher, type PublishItem } from './nats-publisher.js';
 
 /** Options of {@link openNatsTransport}. */
 export interface NatsTransportOptions {
@@ -42,6 +43,10 @@ export interface NatsTransportOptions {
    * store a later event before an earlier one.
    */
   strictOrder?: boolean;
+  /** Fail a publish when JetStream acknowledged nothing for this many ms (default 5,000). */
+  publishTimeoutMs?: number;
+  /** Most published messages awaiting their ack at once (default 1,000): a larger `publish` is sent as acks come back. */
+  maxPendingPublishes?: number;
 }
 
 /** A {@link ChangeTransport} over NATS JetStream; see {@link openNatsTransport}. */
@@ -54,6 +59,7 @@ export interface NatsTransport extends ChangeTransport {
 }
 
 const MSG_ID = 'Nats-Msg-Id';
+const EXPECTED_LAST_MSG_ID = 'Nats-Expected-Last-Msg-Id';
 
 /**
  * Open a change-stream transport over NATS JetStream: one stream with subjects
@@ -113,6 +119,7 @@ class JetStreamTransport implements NatsTransport {
   readonly kind = 'nats' as const;
   readonly #workers = new Set<NatsConsumerWorker>();
   readonly #storeId: string;
+  readonly #publisher: PipelinedPublisher;
   #closed = false;
 
   constructor(
@@ -125,20 +132,35 @@ class JetStreamTransport implements NatsTransport {
     private readonly options: NatsTransportOptions,
   ) {
     this.#storeId = options.storeId ?? subjectPrefix;
+    this.#publisher = new PipelinedPublisher(nc, {
+      timeoutMs: options.publishTimeoutMs,
+      maxPending: options.maxPendingPublishes,
+    });
   }
 
+  /**
+   * All events are sent back to back on the connection, each with its dedupe id
+   * (and, when `strictOrder`, the previous seq's id as the expected last one),
+   * and their acks awaited together: the server stores them in the order sent,
+   * and with `strictOrder` one that fails makes every later one fail too, so
+   * the stream never holds an event whose predecessor is missing.
+   */
   async publish(events: readonly ChangeEvent[]): Promise<void> {
+    if (this.#closed) throw new Error('The NATS transport is closed');
     const strict = this.options.strictOrder !== false;
-    await Promise.all(
-      events.map((event) =>
-        this.js.publish(`${this.subjectPrefix}.changes.${event.resourceType}`, encodeChangeEvent(event), {
-          msgID: dedupeId(this.#storeId, event.seq),
-          ...(strict && event.seq > 1
-            ? { expect: { lastMsgID: dedupeId(this.#storeId, event.seq - 1) } }
-            : {}),
-        }),
-      ),
-    );
+    const items: PublishItem[] = new Array(events.length);
+    for (let i = 0; i < events.length; i++) {
+      const event = events[i]!;
+      const h = headers();
+      h.set(MSG_ID, dedupeId(this.#storeId, event.seq));
+      if (strict && event.seq > 1) h.set(EXPECTED_LAST_MSG_ID, dedupeId(this.#storeId, event.seq - 1));
+      items[i] = {
+        subject: `${this.subjectPrefix}.changes.${event.resourceType}`,
+        data: encodeChangeEvent(event),
+        headers: h,
+      };
+    }
+    await this.#publisher.publish(items);
   }
 
   async lastPublishedSeq(): Promise<number> {
@@ -195,6 +217,7 @@ class JetStreamTransport implements NatsTransport {
     if (this.#closed) return;
     this.#closed = true;
     await Promise.all([...this.#workers].map((w) => w.stop()));
+    await this.#publisher.close();
     if (this.owned) await this.nc.drain();
     else await this.nc.flush();
   }
