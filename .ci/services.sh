@@ -25,5 +25,7 @@ ensure_services() {
   answering 5432 && export FHIRSTREAM_POSTGRES_URL="${FHIRSTREAM_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/test}"
   answering 4222 && export FHIRSTREAM_NATS_URL="${FHIRSTREAM_NATS_URL:-nats://127.0.0.1:4222}"
   answering 6379 && export FHIRSTREAM_REDIS_URL="${FHIRSTREAM_REDIS_URL:-redis://127.0.0.1:6379}"
+  answering 1883 && export FHIRSTREAM_MQTT_URL="${FHIRSTREAM_MQTT_URL:-mqtt://127.0.0.1:1883}"
+  answering 5672 && export FHIRSTREAM_AMQP_URL="${FHIRSTREAM_AMQP_URL:-amqp://guest:guest@127.0.0.1:5672}"
   return 0
 }

@@ -35,13 +35,22 @@ export const subscriptions: Workload = {
     await throughput(join(ctx.dir, 'warmup'), 0, 500);
     ctx.log(`write throughput: ${writes} writes, 0 subscriptions…`);
     const zero = await throughput(join(ctx.dir, 'tp0'), 0, writes);
-    ctx.log(`write throughput: ${writes} writes, ${SUBSCRIPTIONS} subscriptions…`);
+    ctx.log(`write throughput: ${writes} writes, ${SUBSCRIPTIONS} subscriptions, none matching…`);
+    const idle = await throughput(join(ctx.dir, 'tp1000-idle'), SUBSCRIPTIONS, writes, false);
+    ctx.log(`write throughput: ${writes} writes, ${SUBSCRIPTIONS} subscriptions, each write matching one…`);
     const many = await throughput(join(ctx.dir, 'tp1000'), SUBSCRIPTIONS, writes);
     ctx.log(
       `0 subs: ${Math.round(zero.perSecond)} writes/s; ${SUBSCRIPTIONS} subs: ${Math.round(many.perSecond)} writes/s (projector caught up ${Math.round(many.drainMs)} ms after the last ack)`,
     );
     figures.push({
-      name: `HTTP writes/s (c=16), ${SUBSCRIPTIONS} subscriptions (1 match per write)`,
+      name: `HTTP writes/s (c=16), ${SUBSCRIPTIONS} subscriptions (no write matches: the cost of matching)`,
+      unit: 'writes/s',
+      value: Math.round(idle.perSecond),
+      baseline: { name: '0 subscriptions', value: Math.round(zero.perSecond) },
+      target: { minRatio: 0.9 },
+    });
+    figures.push({
+      name: `HTTP writes/s (c=16), ${SUBSCRIPTIONS} subscriptions (1 match per write: matching + 1 delivery each)`,
       unit: 'writes/s',
       value: Math.round(many.perSecond),
       baseline: { name: '0 subscriptions', value: Math.round(zero.perSecond) },
@@ -279,7 +288,7 @@ async function rawBroadcast(message: string, rounds: number): Promise<number[]> 
   return times;
 }
 
-async function throughput(path: string, subs: number, total: number) {
+async function throughput(path: string, subs: number, total: number, matching = true) {
   const receiver = createServer((req, res) => req.resume().on('end', () => res.writeHead(200).end()));
   const port = await listen(receiver);
   const app = await startSubscriptionsApp(path);
@@ -292,7 +301,8 @@ async function throughput(path: string, subs: number, total: number) {
       Array.from({ length: concurrency }, async () => {
         while (next < total) {
           next++;
-          const res = await app.request('Observation', { body: observation(`c${next % SUBSCRIPTIONS}`) });
+          const code = matching ? `c${next % SUBSCRIPTIONS}` : `other${next}`;
+          const res = await app.request('Observation', { body: observation(code) });
           if (res.status !== 201) throw new Error(`write: ${res.status}`);
         }
       }),
