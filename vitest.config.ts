@@ -11,9 +11,13 @@ const exclude = ['**/node_modules/**', '**/dist/**'];
  * Two suites: `unit` (`pnpm test`, fast) and `scale` (`pnpm test:scale`: the
  * tests over the full Synthea data, files named `*.scale.test.ts`). CI runs both.
  */
+const report = process.env.FHIRSTREAM_TEST_REPORT;
+
 export default defineConfig({
   ...shared,
   test: {
+    // CI sets FHIRSTREAM_TEST_REPORT to also write a JSON report (for its closing summary line).
+    reporters: report ? ['default', ['json', { outputFile: report }]] : ['default'],
     projects: [
       {
         ...shared,
