@@ -333,13 +333,18 @@ export function createSubscriptionEngine(options: SubscriptionEngineOptions): Su
     websocket,
     stats,
     baseUrl,
-    validateSubscription: parse,
+    validateSubscription: (resource) => {
+      const sub = parse(resource);
+      channels.get(sub.channelType)?.validate?.(sub); // e.g. a broker topic the channel cannot publish to: 400
+      return sub;
+    },
     validator(base) {
       const first =
         base ?? ((r: unknown, t?: string) => assertValidResource(r, t ? { resourceType: t } : {}));
       return (resource, expectedType) => {
         first(resource, expectedType);
-        if ((resource as { resourceType?: unknown })?.resourceType === 'Subscription') parse(resource);
+        if ((resource as { resourceType?: unknown })?.resourceType === 'Subscription')
+          engine.validateSubscription(resource);
       };
     },
     capabilities: (cs) =>

@@ -1,7 +1,7 @@
 /**
  * @fhirstream/subscriptions — FHIR R4 subscriptions as a projector: R4
  * criteria and Subscriptions R5 Backport (STU 1.1) topics; rest-hook,
- * websocket and message-broker channels; durable, gap-free event numbering
+ * websocket, message-broker, MQTT and AMQP channels; durable, gap-free event numbering
  * with `$status` and `$events` for recovery.
  *
  * @packageDocumentation
@@ -18,7 +18,19 @@ export {
   type CapabilityStatementLike,
   withCapabilities,
 } from './capabilities.js';
+export {
+  type AmqpChannel,
+  type AmqpChannelOptions,
+  amqpChannel,
+} from './channels/amqp.js';
 export { type BrokerChannelOptions, brokerChannel, type MessageBroker } from './channels/broker.js';
+export { subscriptionValidator } from './channels/common.js';
+export {
+  FHIRSTREAM_CHANNEL_TYPE_SYSTEM,
+  type MqttChannel,
+  type MqttChannelOptions,
+  mqttChannel,
+} from './channels/mqtt.js';
 export { type RestHookOptions, restHookChannel } from './channels/rest-hook.js';
 export type { SubscriptionChannel } from './channels/types.js';
 export { type BindListener, WebSocketHub, type WebSocketHubOptions } from './channels/websocket.js';

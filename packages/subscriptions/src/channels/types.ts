@@ -34,5 +34,11 @@ export interface SubscriptionChannel {
     bundle: Bundle,
     type: NotificationType,
   ): Promise<'sent' | 'unavailable'>;
+  /**
+   * Refuse a subscription this channel cannot serve (a bad `channel.endpoint`…):
+   * throw `FhirError('invalid')` (400). Optional; see {@link subscriptionValidator}
+   * for running it when a Subscription is written.
+   */
+  validate?(subscription: ParsedSubscription): void;
   close?(): Promise<void>;
 }
