@@ -22,8 +22,6 @@ export interface PlannedCommit {
   outcomes: Array<{ outcome: WriteResult['outcome']; record: number }>;
 }
 
-const encoder = new TextEncoder();
-
 /**
  * Decide versions, timestamps, seqs and preconditions for a commit, from the
  * heads read inside the backend's transaction. Pure: it writes nothing, and
@@ -64,7 +62,7 @@ export function planCommit(
     const body =
       decision.action === 'delete'
         ? undefined
-        : encoder.encode(stampBody(op.body!, op.id, versionId, lastUpdated));
+        : Buffer.from(stampBody(op.body!, op.id, versionId, lastUpdated), 'utf8');
     records.push({
       seq,
       txId,

@@ -66,7 +66,7 @@ export interface StoreOptions {
   /**
    * Current versions kept in memory for reads (default 10,000; 0 turns it
    * off). Used only on backends written by one process, since every commit
-   * here writes through it.
+   * here invalidates what it writes.
    */
   readCacheSize?: number;
 }
@@ -123,7 +123,7 @@ export function createStore(backend: StoreBackend, options: StoreOptions = {}): 
         plan.records.length > 0 ? plan.records[plan.records.length - 1]!.seq : await backend.headSeq();
       for (const r of plan.records) {
         if ((typeSeq.get(r.resourceType) ?? 0) < r.seq) typeSeq.set(r.resourceType, r.seq);
-        cache?.set(keyOf(r.resourceType, r.id), new StoredVersion(r, r.body));
+        cache?.delete(keyOf(r.resourceType, r.id));
       }
       if (seq > localHead) localHead = seq;
       if (plan.records.length > 0) commits.next(seq);

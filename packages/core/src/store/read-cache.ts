@@ -1,9 +1,10 @@
 import type { StoredResource } from './types.js';
 
 /**
- * The current versions of recently read or written resources, least recently
- * used evicted first. The store writes through it on every commit, so it is
- * only used when this process is the store's only writer.
+ * The current versions of recently read resources, least recently used
+ * evicted first. Every commit invalidates what it writes (the next read
+ * fills it again), so it is only used when this process is the store's only
+ * writer.
  *
  * @example
  * ```ts
@@ -31,6 +32,10 @@ export class ReadCache {
     this.#entries.delete(key);
     this.#entries.set(key, value);
     if (this.#entries.size > this.capacity) this.#entries.delete(this.#entries.keys().next().value!);
+  }
+
+  delete(key: string): void {
+    this.#entries.delete(key);
   }
 
   clear(): void {
