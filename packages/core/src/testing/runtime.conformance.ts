@@ -156,7 +156,9 @@ export function describeProjectorRuntime(options: ConformanceOptions): void {
       for (let i = 0; i < 15; i++) await create(`p${i}`);
       await r.waitFor(15);
       const rebuilt = r.rebuild('rebuilt');
-      await new Promise((res) => setTimeout(res, 20));
+      // wait (bounded) until the new generation is being built: it is gated, so it cannot finish
+      for (let i = 0; i < 200 && !(await r.status())[0]!.rebuilding; i++)
+        await new Promise((res) => setTimeout(res, 10));
       expect(r.generation('rebuilt')).toBe(1);
       expect(gen(1).live.size).toBe(15);
       expect((await r.status())[0]!.rebuilding).toMatchObject({ generation: 2 });
