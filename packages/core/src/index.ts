@@ -22,6 +22,7 @@ export type {
   ProjectorError,
   ProjectorStatus,
 } from './projection/types.js';
+export { EngineParameters } from './search/engine-parameters.js';
 export { dateRange } from './search/extraction/dates.js';
 export {
   type CompiledExtractor,

@@ -16,6 +16,7 @@ import {
   CURSOR_PARAM,
   compareSortTuples,
   decodeCursor,
+  EngineParameters,
   encodeCursor,
   type ParsedSearch,
   parseSearchRequest,
@@ -62,8 +63,6 @@ export interface LmdbSearchEngine extends SearchEngine {
   addSearchParameter(definition: SearchParameterDefinition, runtime?: ProjectorRuntime): Promise<void>;
 }
 
-const UNSUPPORTED_PARAMS = new Set(['_query', '_filter']);
-
 /**
  * Create the LMDB search engine; run its `projectors` in the projector runtime.
  *
@@ -84,49 +83,17 @@ export function createLmdbSearchEngine(options: LmdbSearchEngineOptions): LmdbSe
   const registry = options.registry ?? new SearchParameterRegistry();
   const fullText = new FullTextIndexes();
   const projector = searchIndexProjector(backend, registry, fullText);
-  /** Runtime parameters still being backfilled: url → definition. */
-  const pending = new Map<string, SearchParameterDefinition>();
-
-  const notReady = (resourceType: string, code: string): string | undefined => {
-    for (const def of pending.values()) {
-      if (def.code !== code) continue;
-      if (
-        resourceType === '*' ||
-        def.base.some((b) => b === resourceType || b === 'Resource' || b === 'DomainResource')
-      )
-        return `Search parameter ${code} is still being indexed`;
-    }
-    return undefined;
-  };
+  const parameters = new EngineParameters(registry, SEARCH_INDEX_PROJECTOR);
+  const { notReady } = parameters;
 
   const engine: LmdbSearchEngine = {
     registry,
     indexProjector: projector,
     projectors: [projector],
 
-    parametersFor(resourceType): SupportedSearchParam[] {
-      return registry
-        .forType(resourceType)
-        .filter(
-          (p) =>
-            !UNSUPPORTED_PARAMS.has(p.code) &&
-            p.type !== 'composite' &&
-            (p.type !== 'special' || p.code === '_text'),
-        )
-        .map((p) => ({ name: p.code, type: p.type, definition: p.url }));
-    },
+    parametersFor: (resourceType): SupportedSearchParam[] => parameters.supported(resourceType),
 
-    async addSearchParameter(definition, runtime = options.runtime) {
-      if (!runtime)
-        throw new Error('addSearchParameter needs the projector runtime (pass it in the options)');
-      registry.add(definition);
-      pending.set(definition.url, definition);
-      try {
-        await runtime.rebuild(SEARCH_INDEX_PROJECTOR);
-      } finally {
-        pending.delete(definition.url);
-      }
-    },
+    addSearchParameter: (definition, runtime = options.runtime) => parameters.add(definition, runtime),
 
     async search(request: SearchRequest, _ctx: RequestContext): Promise<SearchResult> {
       const parsed = parseSearchRequest(request, {

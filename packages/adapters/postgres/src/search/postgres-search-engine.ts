@@ -8,6 +8,7 @@
 import {
   CURSOR_PARAM,
   decodeCursor,
+  EngineParameters,
   encodeCursor,
   type ParsedSearch,
   type ProjectorRuntime,
@@ -64,7 +65,6 @@ export interface PostgresSearchEngine extends SearchEngine {
   addSearchParameter(definition: SearchParameterDefinition, runtime?: ProjectorRuntime): Promise<void>;
 }
 
-const UNSUPPORTED_PARAMS = new Set(['_query', '_filter']);
 const NUMERIC_SORT = new Set(['date', 'number', 'quantity']);
 const UNDEFINED_TABLE = '42P01';
 
@@ -87,20 +87,8 @@ export function createPostgresSearchEngine(options: PostgresSearchEngineOptions)
   const { backend, store } = options;
   const registry = options.registry ?? new SearchParameterRegistry();
   const projector = postgresSearchProjector(backend, registry);
-  /** Runtime parameters still being backfilled: url → definition. */
-  const pending = new Map<string, SearchParameterDefinition>();
-
-  const notReady = (resourceType: string, code: string): string | undefined => {
-    for (const def of pending.values()) {
-      if (def.code !== code) continue;
-      if (
-        resourceType === '*' ||
-        def.base.some((b) => b === resourceType || b === 'Resource' || b === 'DomainResource')
-      )
-        return `Search parameter ${code} is still being indexed`;
-    }
-    return undefined;
-  };
+  const parameters = new EngineParameters(registry, SEARCH_INDEX_PROJECTOR);
+  const { notReady } = parameters;
 
   const run = async (
     request: SearchRequest,
@@ -219,29 +207,9 @@ export function createPostgresSearchEngine(options: PostgresSearchEngineOptions)
     indexProjector: projector,
     projectors: [projector],
 
-    parametersFor(resourceType): SupportedSearchParam[] {
-      return registry
-        .forType(resourceType)
-        .filter(
-          (p) =>
-            !UNSUPPORTED_PARAMS.has(p.code) &&
-            p.type !== 'composite' &&
-            (p.type !== 'special' || p.code === '_text'),
-        )
-        .map((p) => ({ name: p.code, type: p.type, definition: p.url }));
-    },
+    parametersFor: (resourceType): SupportedSearchParam[] => parameters.supported(resourceType),
 
-    async addSearchParameter(definition, runtime = options.runtime) {
-      if (!runtime)
-        throw new Error('addSearchParameter needs the projector runtime (pass it in the options)');
-      registry.add(definition);
-      pending.set(definition.url, definition);
-      try {
-        await runtime.rebuild(SEARCH_INDEX_PROJECTOR);
-      } finally {
-        pending.delete(definition.url);
-      }
-    },
+    addSearchParameter: (definition, runtime = options.runtime) => parameters.add(definition, runtime),
 
     async search(request: SearchRequest, _ctx: RequestContext): Promise<SearchResult> {
       const parsed = parseSearchRequest(request, {
