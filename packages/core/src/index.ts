@@ -32,6 +32,7 @@ export {
   extractorsFor,
   extractSearchValues,
 } from './search/extraction/extract.js';
+export { indexedParams, resourceText, uriAncestors } from './search/extraction/indexed.js';
 export { precisionRange } from './search/extraction/numbers.js';
 export { parseReference } from './search/extraction/references.js';
 export { normalizeString } from './search/extraction/strings.js';

@@ -6,6 +6,7 @@
  * per generation and resource type, built lazily from LMDB on the first
  * full-text search of a type and then kept current by the projector.
  */
+import { resourceText } from '@fhirstream/core';
 import { Index } from 'flexsearch';
 import type { Database, Key } from 'lmdb';
 
@@ -16,7 +17,7 @@ export interface ResourceText {
 }
 
 /**
- * Narrative text (tags stripped) and every string value of a resource.
+ * The full text of a resource as the index stores it.
  *
  * @example
  * ```ts
@@ -25,35 +26,8 @@ export interface ResourceText {
  * ```
  */
 export function fullTextOf(resource: object): ResourceText {
-  const div = (resource as { text?: { div?: unknown } }).text?.div;
-  const t = typeof div === 'string' ? stripTags(div) : '';
-  const parts: string[] = [];
-  collect(resource, parts, true);
-  return { t, c: parts.join(' ') };
-}
-
-function stripTags(html: string): string {
-  return html
-    .replace(/<[^>]*>/g, ' ')
-    .replace(/&nbsp;/g, ' ')
-    .replace(/&lt;/g, '<')
-    .replace(/&gt;/g, '>')
-    .replace(/&quot;/g, '"')
-    .replace(/&amp;/g, '&')
-    .replace(/\s+/g, ' ')
-    .trim();
-}
-
-function collect(value: unknown, out: string[], top: boolean): void {
-  if (typeof value === 'string') out.push(value);
-  else if (Array.isArray(value)) for (const v of value) collect(v, out, false);
-  else if (value && typeof value === 'object') {
-    for (const [k, v] of Object.entries(value)) {
-      if (top && (k === 'resourceType' || k === 'id' || k === 'meta')) continue;
-      if (k === 'div' && typeof v === 'string') out.push(stripTags(v));
-      else if (k !== 'url' && k !== 'system' && k !== 'reference') collect(v, out, false);
-    }
-  }
+  const { text, content } = resourceText(resource);
+  return { t: text, c: content };
 }
 
 interface TypeIndexes {

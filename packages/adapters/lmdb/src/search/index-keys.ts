@@ -35,8 +35,9 @@
  * the indexed version in the store ({@link resourceKeys}) to remove them on
  * update/delete and to check a clause against one resource.
  */
+
 import type { ExtractedParam, IndexValue, SearchParameterRegistry } from '@fhirstream/core';
-import { canonicalUcum, extractSearchValues, UCUM_SYSTEM } from '@fhirstream/core';
+import { canonicalUcum, indexedParams, UCUM_SYSTEM } from '@fhirstream/core';
 import type { Key } from 'lmdb';
 
 /** Longest string kept in a key (LMDB keys are limited to ~2 KB). */
@@ -125,27 +126,6 @@ export function indexKeys(
   return { keys, sort, texts };
 }
 
-const OWN = new Set(['_id', '_lastUpdated', '_text', '_content']);
-
-/**
- * The parameters indexed for one version of a resource: the extracted ones
- * plus `_id` and `_lastUpdated` (from the version's metadata).
- */
-export function paramsOf(
-  resource: object,
-  id: string,
-  lastUpdated: string,
-  registry: SearchParameterRegistry,
-): ExtractedParam[] {
-  const lu = Date.parse(lastUpdated);
-  const params = extractSearchValues(resource, registry).filter((p) => !OWN.has(p.code));
-  params.push(
-    { code: '_id', type: 'token', values: [{ kind: 'token', code: id }] },
-    { code: '_lastUpdated', type: 'date', values: [{ kind: 'date', low: lu, high: lu }] },
-  );
-  return params;
-}
-
 /**
  * The index keys of one stored version (the same keys the projector wrote for it).
  *
@@ -162,7 +142,7 @@ export function resourceKeys(
   lastUpdated: string,
   registry: SearchParameterRegistry,
 ): Key[][] {
-  return indexKeys(type, id, paramsOf(resource, id, lastUpdated, registry)).keys;
+  return indexKeys(type, id, indexedParams(resource, id, lastUpdated, registry)).keys;
 }
 
 /** A normalized token text of a parameter (its `tw` keys are shared, see {@link wordTailKeys}). */

@@ -4,7 +4,6 @@
  * optional check of the key (for conditions a single range cannot express);
  * the last element of every key is the resource id.
  */
-
 import {
   canonicalUcum,
   type DateQuery,
@@ -12,6 +11,7 @@ import {
   type QuantityQuery,
   type SearchPrefix,
   UCUM_SYSTEM,
+  uriAncestors,
   type ValueQuery,
 } from '@fhirstream/core';
 import type { Key } from 'lmdb';
@@ -132,17 +132,6 @@ export function compileValue(
     case 'text':
       return plain([]);
   }
-}
-
-/** `http://a/b/c` → itself, `http://a/b`, `http://a` … (each ancestor by path segment). */
-function uriAncestors(value: string): string[] {
-  const out = [value];
-  let s = value;
-  for (let i = s.lastIndexOf('/'); i > 0 && !s.slice(0, i).endsWith('/'); i = s.lastIndexOf('/')) {
-    s = s.slice(0, i);
-    out.push(s);
-  }
-  return out;
 }
 
 function dateProbes(base: Key[], v: DateQuery, now: number): CompiledValue {

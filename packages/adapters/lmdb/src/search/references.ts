@@ -20,7 +20,7 @@ export function referencesOf(
   code: string,
 ): Array<[string, string]> {
   const definition = registry.get(r.resourceType, code);
-  if (!definition || definition.type !== 'reference' || !r.resource) return [];
+  if (definition?.type !== 'reference' || !r.resource) return [];
   const extractor = compileExtractor(r.resourceType, definition, (url) => registry.byUrl(url));
   const values: IndexValue[] = [];
   extractor?.extract(r.resource, values);

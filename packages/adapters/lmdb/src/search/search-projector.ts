@@ -7,20 +7,15 @@
  * previous chunks (see `apply`); index keys are written with a constant
  * pre-encoded value and pre-encoded `[tag, type, code]` and id elements.
  */
+
 import type { ChangeEvent, ResourceStore, SearchParameterRegistry } from '@fhirstream/core';
+import { indexedParams } from '@fhirstream/core';
 import * as lmdb from 'lmdb';
 import { asBinary, type Database, type Key } from 'lmdb';
 import type { LmdbBackend } from '../lmdb-backend.js';
 import { type LmdbProjector, lmdbProjector } from '../lmdb-projector.js';
 import { type FullTextIndexes, fullTextOf } from './full-text.js';
-import {
-  indexKeys,
-  paramsOf,
-  type ResourceRecord,
-  resourceKeys,
-  type TokenText,
-  wordTailKeys,
-} from './index-keys.js';
+import { indexKeys, type ResourceRecord, resourceKeys, type TokenText, wordTailKeys } from './index-keys.js';
 
 /** The database of one generation of the search index. */
 export type SearchIndexDb = Database<unknown, Key>;
@@ -234,7 +229,7 @@ async function plan(
       const { keys, sort, texts } = indexKeys(
         last.resourceType,
         last.id,
-        paramsOf(resource, last.id, last.lastUpdated, registry),
+        indexedParams(resource, last.id, last.lastUpdated, registry),
       );
       p.keys = keys;
       p.sort = sort;

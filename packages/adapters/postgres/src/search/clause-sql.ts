@@ -12,6 +12,7 @@ import {
   type SearchClause,
   type SearchPrefix,
   UCUM_SYSTEM,
+  uriAncestors,
   type ValueQuery,
 } from '@fhirstream/core';
 import { clip } from './index-rows.js';
@@ -295,17 +296,6 @@ function valueSql(q: SqlParams, modifier: string | undefined, v: ValueQuery, now
     case 'text':
       return { table: 'token', cond: 'FALSE' };
   }
-}
-
-/** `http://a/b/c` → itself, `http://a/b`, `http://a` … (each ancestor by path segment). */
-function uriAncestors(value: string): string[] {
-  const out = [value];
-  let s = value;
-  for (let i = s.lastIndexOf('/'); i > 0 && !s.slice(0, i).endsWith('/'); i = s.lastIndexOf('/')) {
-    s = s.slice(0, i);
-    out.push(s);
-  }
-  return out;
 }
 
 /** Date prefixes over the resource's range `[low, high]` and the search value's range `[pl, ph]`. */

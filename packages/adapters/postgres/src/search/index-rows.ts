@@ -5,10 +5,10 @@
  */
 import {
   canonicalUcum,
-  type ExtractedParam,
-  extractSearchValues,
   type IndexValue,
+  indexedParams,
   normalizeString,
+  resourceText,
   type SearchParameterRegistry,
   UCUM_SYSTEM,
 } from '@fhirstream/core';
@@ -55,32 +55,6 @@ export interface RecordRow {
   content: string;
 }
 
-const OWN = new Set(['_id', '_lastUpdated', '_text', '_content']);
-
-/**
- * The parameters indexed for one version: the extracted ones plus `_id` and
- * `_lastUpdated` (from the version's metadata).
- *
- * @example
- * ```ts
- * paramsOf(patient, 'p1', '2024-01-01T00:00:00.000Z', registry).map((p) => p.code); // [..., '_id', '_lastUpdated']
- * ```
- */
-export function paramsOf(
-  resource: object,
-  id: string,
-  lastUpdated: string,
-  registry: SearchParameterRegistry,
-): ExtractedParam[] {
-  const lu = Date.parse(lastUpdated);
-  const params = extractSearchValues(resource, registry).filter((p) => !OWN.has(p.code));
-  params.push(
-    { code: '_id', type: 'token', values: [{ kind: 'token', code: id }] },
-    { code: '_lastUpdated', type: 'date', values: [{ kind: 'date', low: lu, high: lu }] },
-  );
-  return params;
-}
-
 /**
  * The index rows and record of one resource version.
  *
@@ -115,7 +89,7 @@ export function indexRows(
   };
   const sort: RecordRow['sort'] = {};
   const present: string[] = [];
-  for (const p of paramsOf(resource, id, lastUpdated, registry)) {
+  for (const p of indexedParams(resource, id, lastUpdated, registry)) {
     if (p.values.length === 0) continue;
     present.push(p.code);
     for (const v of p.values) {
@@ -249,34 +223,9 @@ function sortValue(v: IndexValue): [string | number, string | number] | undefine
  * ```
  */
 export function fullTextOf(resource: object): { text: string; content: string } {
-  const div = (resource as { text?: { div?: unknown } }).text?.div;
-  const text = typeof div === 'string' ? stripTags(div) : '';
-  const parts: string[] = [];
-  collect(resource, parts, true);
+  const { text, content } = resourceText(resource);
   return {
     text: normalizeString(text).slice(0, MAX_TEXT),
-    content: normalizeString(parts.join(' ')).slice(0, MAX_TEXT),
+    content: normalizeString(content).slice(0, MAX_TEXT),
   };
-}
-
-function stripTags(html: string): string {
-  return html
-    .replace(/<[^>]*>/g, ' ')
-    .replace(/&nbsp;/g, ' ')
-    .replace(/&lt;/g, '<')
-    .replace(/&gt;/g, '>')
-    .replace(/&quot;/g, '"')
-    .replace(/&amp;/g, '&');
-}
-
-function collect(value: unknown, out: string[], top: boolean): void {
-  if (typeof value === 'string') out.push(value);
-  else if (Array.isArray(value)) for (const v of value) collect(v, out, false);
-  else if (value && typeof value === 'object') {
-    for (const [k, v] of Object.entries(value)) {
-      if (top && (k === 'resourceType' || k === 'id' || k === 'meta')) continue;
-      if (k === 'div' && typeof v === 'string') out.push(stripTags(v));
-      else if (k !== 'url' && k !== 'system' && k !== 'reference') collect(v, out, false);
-    }
-  }
 }
