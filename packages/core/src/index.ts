@@ -10,6 +10,7 @@ export * from './definitions/index.js';
 export { ERROR_CODES, type ErrorCode } from './errors/error-codes.js';
 export { FhirError, type FhirErrorOptions, operationOutcome } from './errors/fhir-error.js';
 export { type BackoffOptions, backoffDelay } from './projection/backoff.js';
+export { groupByResource, lifeInBatch } from './projection/resource-changes.js';
 export {
   createProjectorRuntime,
   type ProjectorRuntime,

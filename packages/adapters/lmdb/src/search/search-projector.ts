@@ -9,7 +9,7 @@
  */
 
 import type { ChangeEvent, ResourceStore, SearchParameterRegistry } from '@fhirstream/core';
-import { indexedParams } from '@fhirstream/core';
+import { groupByResource, indexedParams, lifeInBatch } from '@fhirstream/core';
 import * as lmdb from 'lmdb';
 import { asBinary, type Database, type Key } from 'lmdb';
 import type { LmdbBackend } from '../lmdb-backend.js';
@@ -171,17 +171,6 @@ function newTexts(planned: Planned[], known: Set<string>): Map<string, TokenText
   return out;
 }
 
-function groupByResource(batch: ChangeEvent[]): Iterable<ChangeEvent[]> {
-  const byKey = new Map<string, ChangeEvent[]>();
-  for (const e of batch) {
-    const k = `${e.resourceType}/${e.id}`;
-    const events = byKey.get(k);
-    if (events) events.push(e);
-    else byKey.set(k, [e]);
-  }
-  return byKey.values();
-}
-
 const textUpdates = (planned: Planned[]) => planned.map((p) => ({ type: p.type, id: p.id, text: p.text }));
 
 /** The writes of planned resources (synchronous: puts and removes, one record read for updates). */
@@ -206,23 +195,13 @@ async function plan(
 ): Promise<Planned[]> {
   const out: Planned[] = [];
   for (const events of groups) {
-    const first = events[0]!;
     const last = events[events.length - 1]!;
-    let lifeStart: number | undefined;
-    let deletedHere = false;
-    for (const e of events) {
-      if (e.action === 'delete') {
-        deletedHere = true;
-        lifeStart = undefined;
-      } else if (lifeStart === undefined && (deletedHere || e.action === 'create')) lifeStart = e.seq;
-    }
     const p: Planned = {
       type: last.resourceType,
       id: last.id,
       seq: last.seq,
       vid: last.versionId,
-      createdHere: first.action === 'create' || deletedHere,
-      ...(lifeStart !== undefined ? { lifeStart } : {}),
+      ...lifeInBatch(events),
     };
     const resource = last.action === 'delete' ? undefined : last.resource;
     if (resource) {

@@ -4,7 +4,12 @@
  * inserted, batched with `unnest`, in the transaction that also saves the
  * checkpoint (`postgresProjector`). Extraction runs before the transaction.
  */
-import type { ChangeEvent, SearchParameterRegistry } from '@fhirstream/core';
+import {
+  type ChangeEvent,
+  groupByResource,
+  lifeInBatch,
+  type SearchParameterRegistry,
+} from '@fhirstream/core';
 import type { PoolClient } from 'pg';
 import type { PostgresBackend } from '../postgres-backend.js';
 import { type PostgresProjector, postgresProjector } from '../postgres-projector.js';
@@ -104,32 +109,16 @@ export function postgresSearchProjector(
 }
 
 function plan(batch: ChangeEvent[], registry: SearchParameterRegistry): Planned[] {
-  const byKey = new Map<string, ChangeEvent[]>();
-  for (const e of batch) {
-    const k = `${e.resourceType}/${e.id}`;
-    const events = byKey.get(k);
-    if (events) events.push(e);
-    else byKey.set(k, [e]);
-  }
   const out: Planned[] = [];
-  for (const events of byKey.values()) {
+  for (const events of groupByResource(batch)) {
     const first = events[0]!;
     const last = events[events.length - 1]!;
-    let lifeStart: number | undefined;
-    let deletedHere = false;
-    for (const e of events) {
-      if (e.action === 'delete') {
-        deletedHere = true;
-        lifeStart = undefined;
-      } else if (lifeStart === undefined && (deletedHere || e.action === 'create')) lifeStart = e.seq;
-    }
     const p: Planned = {
       type: last.resourceType,
       id: last.id,
       seq: last.seq,
-      createdHere: first.action === 'create' || deletedHere,
       fresh: first.action === 'create' && first.versionId === '1',
-      ...(lifeStart !== undefined ? { lifeStart } : {}),
+      ...lifeInBatch(events),
     };
     if (last.action !== 'delete' && last.resource) {
       const { rows, record } = indexRows(last.resource, last.id, last.lastUpdated, registry);
