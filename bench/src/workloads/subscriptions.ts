@@ -11,7 +11,7 @@ const SUBSCRIPTIONS = 1000;
 const CLIENTS = 100;
 
 /**
- * `subscriptions` (#6), a port of `packages/subscriptions/bench/measure.ts`:
+ * `subscriptions` (#6):
  * (1) write ack → rest-hook receiver latency at 100 writes/s with 1,000 active
  * rest-hook subscriptions, next to a raw node:http POST of a notification of
  * the same size to the same receiver; (2) websocket fan-out of one
