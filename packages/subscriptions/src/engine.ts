@@ -21,12 +21,13 @@ import type { SubscriptionChannel } from './channels/types.js';
 import { WebSocketHub } from './channels/websocket.js';
 import { officialRegistry } from './criteria.js';
 import { DeliveryWorker } from './delivery.js';
-import type { Bundle, SubscriptionResource } from './fhir-types.js';
+import type { Bundle } from './fhir-types.js';
 import { type DeliveryState, SubscriptionLedger } from './ledger.js';
 import { type MatchStats, matchEvent } from './matcher.js';
 import { type NumberedEvent, notificationBundle } from './notification.js';
 import { subscriptionOperations } from './operations.js';
 import { type ParsedSubscription, parseSubscription } from './parse-subscription.js';
+import { StatusWriter } from './status-writer.js';
 import { SubscriptionIndex } from './subscription-index.js';
 import { builtInTopics, type TopicDefinition, TopicRegistry } from './topics.js';
 
@@ -137,29 +138,15 @@ export function createSubscriptionEngine(options: SubscriptionEngineOptions): Su
   const seenVersion = new Map<string, number>();
   const cache = new Map<number, ChangeEvent>();
   const stats: MatchStats = { writes: 0, evaluated: 0, matched: 0 };
-  const statusWrites = new Map<string, Promise<void>>();
   const reportError = (error: unknown, context: { subscriptionId?: string; attempts?: number }) =>
     options.onError?.(error, context);
+  const statusWriter = new StatusWriter(store, (e, subscriptionId) => reportError(e, { subscriptionId }));
   let closed = false;
 
   const parse = (resource: unknown) => parseSubscription(resource, { topics, channelTypes, registry });
 
   const reflectStatus = (sub: ParsedSubscription, status: SubscriptionStatusCode, error?: string) => {
-    if (options.reflectStatus === false || closed) return;
-    const run = async () => {
-      const current = await store.read('Subscription', sub.id);
-      const r = current?.resource as SubscriptionResource | undefined;
-      if (!current || current.deleted || !r || r.status === 'off') return;
-      if (r.status === status && (status !== 'error' || r.error === error)) return;
-      const next: SubscriptionResource = { ...r, status };
-      if (status === 'error' && error) next.error = error;
-      else delete next.error;
-      await store.commit([{ op: 'update', resource: next as never, ifMatch: current.versionId }]);
-    };
-    const chain = (statusWrites.get(sub.id) ?? Promise.resolve())
-      .then(run)
-      .catch((e) => reportError(e, { subscriptionId: sub.id }));
-    statusWrites.set(sub.id, chain);
+    if (options.reflectStatus !== false && !closed) statusWriter.reflect(sub.id, status, error);
   };
 
   const eventsOf = async (sub: ParsedSubscription, from: number, to: number): Promise<NumberedEvent[]> => {
@@ -394,7 +381,7 @@ export function createSubscriptionEngine(options: SubscriptionEngineOptions): Su
     async close() {
       closed = true;
       await Promise.all([...workers.values()].map((w) => w.stop()));
-      await Promise.all([...statusWrites.values()]);
+      await statusWriter.settled();
       for (const c of channels.values()) await c.close?.();
     },
   };
