@@ -5,48 +5,24 @@
  * `_has` nest a query on the target / source type. PostgreSQL plans the rest.
  */
 import {
-  canonicalUcum,
-  type DateQuery,
   normalizeString,
   type ResourceStore,
   type SearchClause,
-  type SearchPrefix,
-  UCUM_SYSTEM,
   uriAncestors,
   type ValueQuery,
 } from '@fhirstream/core';
 import { clip } from './index-rows.js';
+import { dateSql, numberSql, quantitySql } from './prefix-sql.js';
 import type { IndexTable, SearchTables } from './search-tables.js';
+import type { SqlParams, ValueSql } from './sql-params.js';
 
-/** Collects the parameters of one SQL statement. */
-export class SqlParams {
-  readonly values: unknown[] = [];
-  #alias = 0;
-  /** A placeholder for `value`. */
-  p(value: unknown): string {
-    this.values.push(value);
-    return `$${this.values.length}`;
-  }
-  /** A fresh table alias. */
-  alias(prefix: string): string {
-    return `${prefix}${++this.#alias}`;
-  }
-}
+export { SqlParams } from './sql-params.js';
 
 /** What clause translation needs. */
 export interface ClauseEnv {
   tables: SearchTables;
   store: ResourceStore;
   now: number;
-}
-
-/** A value condition on one row of an index table (alias `x`), possibly negated. */
-interface ValueSql {
-  table: IndexTable;
-  cond: string;
-  negate?: boolean;
-  /** For a negation: the rows the resource must have at all (else it is not a candidate). */
-  within?: string;
 }
 
 const escapeLike = (s: string) => s.replace(/[\\%_]/g, '\\$&');
@@ -296,107 +272,4 @@ function valueSql(q: SqlParams, modifier: string | undefined, v: ValueQuery, now
     case 'text':
       return { table: 'token', cond: 'FALSE' };
   }
-}
-
-/** Date prefixes over the resource's range `[low, high]` and the search value's range `[pl, ph]`. */
-function dateSql(q: SqlParams, v: DateQuery, now: number): ValueSql {
-  // Placeholders are typed by their use: allocate only those a prefix uses.
-  let pl0: string | undefined;
-  let ph0: string | undefined;
-  const pl = () => (pl0 ??= q.p(v.low));
-  const ph = () => (ph0 ??= q.p(v.high));
-  const eq = () => `x.low >= ${pl()} AND x.low <= ${ph()} AND x.high <= ${ph()}`;
-  const one = (cond: string): ValueSql => ({ table: 'date', cond });
-  switch (v.prefix) {
-    case 'eq':
-      return one(eq());
-    case 'ne':
-      return { table: 'date', cond: eq(), negate: true, within: 'TRUE' };
-    case 'gt':
-      return one(`x.high > ${ph()}`);
-    case 'lt':
-      return one(`x.low < ${pl()}`);
-    case 'ge':
-      return one(`x.high >= ${pl()} AND (x.high > ${ph()} OR x.low >= ${pl()})`);
-    case 'le':
-      return one(`x.low <= ${ph()} AND (x.low < ${pl()} OR x.high <= ${ph()})`);
-    case 'sa':
-      return one(`x.low > ${ph()}`);
-    case 'eb':
-      return one(`x.high < ${pl()}`);
-    case 'ap': {
-      const gap = Math.abs(now - (v.low + v.high) / 2) * 0.1;
-      return one(`x.low <= ${q.p(v.high + gap)} AND x.high >= ${q.p(v.low - gap)}`);
-    }
-  }
-}
-
-/** A number prefix over `x.value`, among the rows selected by `rows`. */
-function numberSql(
-  q: SqlParams,
-  rows: string,
-  prefix: SearchPrefix,
-  value: number,
-  low: number,
-  high: number,
-): ValueSql {
-  const one = (cond: string): ValueSql => ({ table: 'number', cond: `${rows} AND ${cond}` });
-  switch (prefix) {
-    case 'eq':
-      return one(`x.value >= ${q.p(low)} AND x.value < ${q.p(high)}`);
-    case 'ne':
-      return {
-        table: 'number',
-        cond: `${rows} AND x.value >= ${q.p(low)} AND x.value < ${q.p(high)}`,
-        negate: true,
-        within: rows,
-      };
-    case 'gt':
-    case 'sa':
-      return one(`x.value > ${q.p(value)}`);
-    case 'lt':
-    case 'eb':
-      return one(`x.value < ${q.p(value)}`);
-    case 'ge':
-      return one(`x.value >= ${q.p(value)}`);
-    case 'le':
-      return one(`x.value <= ${q.p(value)}`);
-    case 'ap': {
-      const delta = Math.abs(value) * 0.1;
-      return one(`x.value >= ${q.p(value - delta)} AND x.value <= ${q.p(value + delta)}`);
-    }
-  }
-}
-
-function quantitySql(q: SqlParams, v: Extract<ValueQuery, { kind: 'quantity' }>): ValueSql {
-  if (v.system === undefined && v.code === undefined)
-    return numberSql(q, `x.k = 'q'`, v.prefix, v.value, v.low, v.high);
-  if (v.system === undefined)
-    return numberSql(q, `x.k = 'u' AND x.unit = ${q.p(v.code!)}`, v.prefix, v.value, v.low, v.high);
-  const alternatives: ValueSql[] = [];
-  if (v.code !== undefined)
-    alternatives.push(
-      numberSql(
-        q,
-        `x.k = 's' AND x.sys = ${q.p(v.system)} AND x.unit = ${q.p(v.code)}`,
-        v.prefix,
-        v.value,
-        v.low,
-        v.high,
-      ),
-    );
-  if (v.system === UCUM_SYSTEM && v.code !== undefined) {
-    const c = canonicalUcum(v.value, v.code);
-    const cl = canonicalUcum(v.low, v.code);
-    const ch = canonicalUcum(v.high, v.code);
-    if (c && cl && ch)
-      alternatives.push(
-        numberSql(q, `x.k = 'c' AND x.unit = ${q.p(c.code)}`, v.prefix, c.value, cl.value, ch.value),
-      );
-  }
-  if (alternatives.length === 0) return { table: 'number', cond: 'FALSE' };
-  const cond = alternatives.map((a) => `(${a.cond})`).join(' OR ');
-  return alternatives[0]!.negate
-    ? { table: 'number', cond, negate: true, within: `x.k = 'q'` }
-    : { table: 'number', cond };
 }
