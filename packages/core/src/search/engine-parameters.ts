@@ -1,7 +1,9 @@
 import type { SearchParameterDefinition } from '../definitions/index.js';
 import type { ProjectorRuntime } from '../projection/runtime.js';
+import { parseSearchRequest } from './query/parse-request.js';
+import type { ParsedSearch } from './query/types.js';
 import type { SearchParameterRegistry } from './registry.js';
-import type { SupportedSearchParam } from './types.js';
+import type { SearchRequest, SupportedSearchParam } from './types.js';
 
 /** Result parameters no engine implements yet (answered not-supported). */
 const UNSUPPORTED_PARAMS = new Set(['_query', '_filter']);
@@ -52,6 +54,16 @@ export class EngineParameters {
     } finally {
       this.#pending.delete(definition.url);
     }
+  }
+
+  /** Parse a search against these parameters (runtime ones still backfilling are not ready). */
+  parse(request: SearchRequest, limits: { defaultCount?: number; maxCount?: number }): ParsedSearch {
+    return parseSearchRequest(request, {
+      lookup: this.registry,
+      notReady: this.notReady,
+      ...(limits.defaultCount !== undefined ? { defaultCount: limits.defaultCount } : {}),
+      ...(limits.maxCount !== undefined ? { maxCount: limits.maxCount } : {}),
+    });
   }
 
   /** Why a parameter cannot be used yet (it is still being backfilled), or undefined. */

@@ -19,7 +19,6 @@ import {
   EngineParameters,
   encodeCursor,
   type ParsedSearch,
-  parseSearchRequest,
   queryFingerprint,
   type SearchParameterDefinition,
   SearchParameterRegistry,
@@ -84,7 +83,6 @@ export function createLmdbSearchEngine(options: LmdbSearchEngineOptions): LmdbSe
   const fullText = new FullTextIndexes();
   const projector = searchIndexProjector(backend, registry, fullText);
   const parameters = new EngineParameters(registry, SEARCH_INDEX_PROJECTOR);
-  const { notReady } = parameters;
 
   const engine: LmdbSearchEngine = {
     registry,
@@ -96,12 +94,7 @@ export function createLmdbSearchEngine(options: LmdbSearchEngineOptions): LmdbSe
     addSearchParameter: (definition, runtime = options.runtime) => parameters.add(definition, runtime),
 
     async search(request: SearchRequest, _ctx: RequestContext): Promise<SearchResult> {
-      const parsed = parseSearchRequest(request, {
-        lookup: registry,
-        notReady,
-        ...(options.defaultCount !== undefined ? { defaultCount: options.defaultCount } : {}),
-        ...(options.maxCount !== undefined ? { maxCount: options.maxCount } : {}),
-      });
+      const parsed = parameters.parse(request, options);
       const ctx: PlanContext = {
         db: projector.db(),
         generation: projector.activeGeneration,

@@ -12,7 +12,6 @@ import {
   encodeCursor,
   type ParsedSearch,
   type ProjectorRuntime,
-  parseSearchRequest,
   queryFingerprint,
   type RequestContext,
   type ResourceStore,
@@ -88,7 +87,6 @@ export function createPostgresSearchEngine(options: PostgresSearchEngineOptions)
   const registry = options.registry ?? new SearchParameterRegistry();
   const projector = postgresSearchProjector(backend, registry);
   const parameters = new EngineParameters(registry, SEARCH_INDEX_PROJECTOR);
-  const { notReady } = parameters;
 
   const run = async (
     request: SearchRequest,
@@ -212,12 +210,7 @@ export function createPostgresSearchEngine(options: PostgresSearchEngineOptions)
     addSearchParameter: (definition, runtime = options.runtime) => parameters.add(definition, runtime),
 
     async search(request: SearchRequest, _ctx: RequestContext): Promise<SearchResult> {
-      const parsed = parseSearchRequest(request, {
-        lookup: registry,
-        notReady,
-        ...(options.defaultCount !== undefined ? { defaultCount: options.defaultCount } : {}),
-        ...(options.maxCount !== undefined ? { maxCount: options.maxCount } : {}),
-      });
+      const parsed = parameters.parse(request, options);
       for (let attempt = 0; ; attempt++) {
         const generation = projector.activeGeneration;
         try {
