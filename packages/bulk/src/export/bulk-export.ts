@@ -21,6 +21,7 @@ import {
 } from '@fhirstream/core';
 import { type MembershipOptions, membershipExtractor } from '../compartment/membership.js';
 import { JobStore } from '../jobs/job-store.js';
+import { RunningJobs } from '../jobs/running-jobs.js';
 import { singleParam } from '../operation/parameters.js';
 import type { OperationServices } from '../operation/services.js';
 import { exportParams } from './export-request.js';
@@ -61,13 +62,6 @@ export interface BulkExport {
   close(): Promise<void>;
 }
 
-interface Running {
-  abort: AbortController;
-  done: Promise<void>;
-  /** The job (its status turns `complete` just before the job leaves `running`). */
-  job: { status: string };
-}
-
 const FILE_NAME = /^(deleted-)?[A-Z][A-Za-z]+\.\d+\.ndjson$/;
 
 /**
@@ -87,49 +81,36 @@ export function bulkExport(options: BulkExportOptions): BulkExport {
   const maxConcurrent = options.maxConcurrent ?? 2;
   const maxLinesPerFile = options.maxLinesPerFile ?? 100_000;
   const retryAfter = String(options.retryAfterSeconds ?? 2);
-  const running = new Map<string, Running>();
+  const running = new RunningJobs(jobs);
   let services: OperationServices | undefined;
   let resumed: Promise<void> | undefined;
-  let closed = false;
 
   const jobDir = (id: string) => join(options.directory, id);
 
   const start = (job: ExportJob) => {
-    const abort = new AbortController();
     const canRead =
       options.access?.canRead ??
       (services
         ? (c: RequestContext, r: Parameters<OperationServices['canRead']>[1]) => services!.canRead(c, r)
         : undefined);
     const search = options.search ?? services?.search;
-    const done = runExport(job, {
-      store,
-      dir: jobDir(job.id),
-      maxLinesPerFile,
-      facts,
-      ...(canRead ? { canRead } : {}),
-      ...(search ? { search } : {}),
-      save: (j) => (abort.signal.aborted ? Promise.resolve() : jobs.save(j)),
-      signal: abort.signal,
-      ...(options.beforeType ? { beforeType: options.beforeType } : {}),
-    })
-      .catch(async (error: unknown) => {
-        if (abort.signal.aborted) return;
-        job.status = 'failed';
-        job.failure = error instanceof Error ? error.message : String(error);
-        await jobs.save(job);
-      })
-      .then(() => {
-        running.delete(job.id);
-      });
-    running.set(job.id, { abort, done, job });
+    running.start(job, (signal) =>
+      runExport(job, {
+        store,
+        dir: jobDir(job.id),
+        maxLinesPerFile,
+        facts,
+        ...(canRead ? { canRead } : {}),
+        ...(search ? { search } : {}),
+        save: (j) => (signal.aborted ? Promise.resolve() : jobs.save(j)),
+        signal,
+        ...(options.beforeType ? { beforeType: options.beforeType } : {}),
+      }),
+    );
   };
 
   const resume = () => {
-    resumed ??= (async () => {
-      for (const job of await jobs.list())
-        if (job.status === 'running' && !running.has(job.id) && !closed) start(job);
-    })();
+    resumed ??= running.resume(start);
     return resumed;
   };
 
@@ -156,8 +137,7 @@ export function bulkExport(options: BulkExportOptions): BulkExport {
         throw new FhirError('not-supported', '_typeFilter needs a search engine, and this server has none', {
           expression: ['_typeFilter'],
         });
-      // A job that has just completed may still be leaving `running`: count only those still at work.
-      if ([...running.values()].filter((r) => r.job.status === 'running').length >= maxConcurrent) {
+      if (running.atWork() >= maxConcurrent) {
         const e = new FhirError(
           'too-many-requests',
           `At most ${maxConcurrent} exports run at once; retry later`,
@@ -235,9 +215,7 @@ export function bulkExport(options: BulkExportOptions): BulkExport {
       const job = id ? await jobs.get(id) : undefined;
       if (!job || !sameCaller(job, ctx)) throw new FhirError('not-found', `No export job ${id ?? ''}`);
       if (request.method === 'DELETE') {
-        const r = running.get(job.id);
-        r?.abort.abort();
-        await r?.done;
+        await running.cancel(job.id);
         await jobs.delete(job.id);
         await rm(jobDir(job.id), { recursive: true, force: true });
         return { status: 202, outcome: info(`Export ${job.id} was cancelled and its files deleted`) };
@@ -289,15 +267,8 @@ export function bulkExport(options: BulkExportOptions): BulkExport {
   return {
     operations: [kickOff, status, download],
     resume,
-    async settled(jobId) {
-      await running.get(jobId)?.done;
-    },
-    async close() {
-      closed = true;
-      const all = [...running.values()];
-      for (const r of all) r.abort.abort();
-      await Promise.all(all.map((r) => r.done));
-    },
+    settled: (jobId) => running.settled(jobId),
+    close: () => running.close(),
   };
 }
 

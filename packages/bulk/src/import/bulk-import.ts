@@ -10,6 +10,7 @@ import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FhirError, type FhirResponse, type OperationHandler, type ResourceStore } from '@fhirstream/core';
 import { JobStore } from '../jobs/job-store.js';
+import { RunningJobs } from '../jobs/running-jobs.js';
 import { singleParam } from '../operation/parameters.js';
 import type { OperationServices } from '../operation/services.js';
 import { importInputs } from './import-manifest.js';
@@ -54,42 +55,29 @@ const ERROR_FILE = /^errors-\d+\.ndjson$/;
  */
 export function bulkImport(options: BulkImportOptions): BulkImport {
   const jobs = new JobStore<ImportJob>(options.store.checkpoints, 'import');
-  const running = new Map<string, { abort: AbortController; done: Promise<void> }>();
+  const running = new RunningJobs(jobs);
   const maxConcurrent = options.maxConcurrent ?? 1;
   let services: OperationServices | undefined;
   let resumed: Promise<void> | undefined;
-  let closed = false;
   const jobDir = (id: string) => join(options.directory, id);
 
   const start = (job: ImportJob) => {
     if (!services) return;
     const svc = services;
-    const abort = new AbortController();
-    const done = runImport(job, {
-      handle: (ctx, request) => svc.handle(ctx, request),
-      dir: jobDir(job.id),
-      chunkSize: options.chunkSize ?? 500,
-      ...(options.validate ? { validate: options.validate } : {}),
-      save: (j) => (abort.signal.aborted ? Promise.resolve() : jobs.save(j)),
-      signal: abort.signal,
-    })
-      .catch(async (error: unknown) => {
-        if (abort.signal.aborted) return;
-        job.status = 'failed';
-        job.failure = error instanceof Error ? error.message : String(error);
-        await jobs.save(job);
-      })
-      .then(() => {
-        running.delete(job.id);
-      });
-    running.set(job.id, { abort, done });
+    running.start(job, (signal) =>
+      runImport(job, {
+        handle: (ctx, request) => svc.handle(ctx, request),
+        dir: jobDir(job.id),
+        chunkSize: options.chunkSize ?? 500,
+        ...(options.validate ? { validate: options.validate } : {}),
+        save: (j) => (signal.aborted ? Promise.resolve() : jobs.save(j)),
+        signal,
+      }),
+    );
   };
 
   const resume = () => {
-    resumed ??= (async () => {
-      for (const job of await jobs.list())
-        if (job.status === 'running' && !running.has(job.id) && !closed) start(job);
-    })();
+    resumed ??= running.resume(start);
     return resumed;
   };
 
@@ -103,7 +91,7 @@ export function bulkImport(options: BulkImportOptions): BulkImport {
       if (!request.headers?.preferAsync)
         throw new FhirError('invalid', '$import requires the header Prefer: respond-async');
       const inputs = importInputs(request.body, options.inputDirectories ?? []);
-      if (running.size >= maxConcurrent) {
+      if (running.atWork() >= maxConcurrent) {
         const e = new FhirError(
           'too-many-requests',
           `At most ${maxConcurrent} imports run at once; retry later`,
@@ -158,9 +146,7 @@ export function bulkImport(options: BulkImportOptions): BulkImport {
       if (!job || (job.caller.identity?.subject ?? null) !== (ctx.identity?.subject ?? null))
         throw new FhirError('not-found', `No import job ${id ?? ''}`);
       if (request.method === 'DELETE') {
-        const r = running.get(job.id);
-        r?.abort.abort();
-        await r?.done;
+        await running.cancel(job.id);
         await jobs.delete(job.id);
         await rm(jobDir(job.id), { recursive: true, force: true });
         return {
@@ -235,14 +221,7 @@ export function bulkImport(options: BulkImportOptions): BulkImport {
   return {
     operations: [kickOff, status, download],
     resume,
-    async settled(jobId) {
-      await running.get(jobId)?.done;
-    },
-    async close() {
-      closed = true;
-      const all = [...running.values()];
-      for (const r of all) r.abort.abort();
-      await Promise.all(all.map((r) => r.done));
-    },
+    settled: (jobId) => running.settled(jobId),
+    close: () => running.close(),
   };
 }
