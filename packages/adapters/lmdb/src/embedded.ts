@@ -40,6 +40,7 @@ export function openEmbedded(options: LmdbBackendOptions): Embedded {
     runtime,
     async close() {
       await runtime.stop();
+      await search.close();
       await store.close();
     },
   };

@@ -36,4 +36,9 @@ export {
   type LmdbSearchEngine,
   type LmdbSearchEngineOptions,
 } from './search/lmdb-search-engine.js';
-export { SEARCH_INDEX_PROJECTOR, searchIndexProjector } from './search/search-projector.js';
+export {
+  SEARCH_INDEX_PROJECTOR,
+  type SearchIndexProjector,
+  type SearchIndexProjectorOptions,
+  searchIndexProjector,
+} from './search/search-projector.js';

@@ -47,6 +47,8 @@ export interface LmdbDatabases {
 
 /** The LMDB backend, with access to its environment for co-located projectors. */
 export interface LmdbBackend extends StoreBackend {
+  /** The options it was opened with (a worker thread opens the same environment with them). */
+  readonly options: LmdbBackendOptions;
   readonly dbs: LmdbDatabases;
   readonly checkpoints: LmdbCheckpoints;
   /** Resolves once every commit so far is flushed to disk. */
@@ -118,6 +120,7 @@ export function openLmdbBackend(options: LmdbBackendOptions): LmdbBackend {
 
   return {
     capabilities: CAPABILITIES,
+    options,
     dbs,
     checkpoints,
     flushed: async () => {

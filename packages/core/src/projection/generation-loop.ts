@@ -114,7 +114,9 @@ export class GenerationLoop {
   async #run(): Promise<void> {
     const { store, checkpointKey, batchSize, projector } = this.options;
     const signal = this.#abort.signal;
-    this.checkpoint = (await store.checkpoints.get(checkpointKey))?.seq ?? 0;
+    // A projector that keeps its checkpoint with its own data says where it is; otherwise the runtime's applies.
+    const own = projector.checkpoint ? await projector.checkpoint(this.options.generation) : undefined;
+    this.checkpoint = own ?? (await store.checkpoints.get(checkpointKey))?.seq ?? 0;
     let size = batchSize;
     while (!signal.aborted) {
       this.#woken = false;

@@ -57,6 +57,13 @@ export interface Projector {
   reset?(generation: number): Promise<void>;
   /** `generation` is now the one readers must use. */
   activate?(generation: number): Promise<void> | void;
+  /**
+   * Where a generation resumes, for a projector that keeps its checkpoint
+   * with its data in a database of its own (saved atomically with its
+   * writes; `apply` then returns `{ checkpointed: true }`). Undefined: the
+   * runtime's own checkpoint applies.
+   */
+  checkpoint?(generation: number): Promise<number | undefined>;
 }
 
 /** The observable state of one projector. */

@@ -136,6 +136,24 @@ export class SearchParameterRegistry {
     return this.#version;
   }
 
+  /** Whether the official R4 parameters are included. */
+  get builtIns(): boolean {
+    return this.#builtIns;
+  }
+
+  /**
+   * The runtime parameters, as added (for copying the registry into a worker).
+   *
+   * @example
+   * ```ts
+   * const copy = new SearchParameterRegistry({ builtIns: registry.builtIns });
+   * for (const d of registry.custom) copy.add(d);
+   * ```
+   */
+  get custom(): readonly SearchParameterDefinition[] {
+    return [...this.#custom.values()];
+  }
+
   /**
    * The parameters that apply to a resource type (inherited `_id`,
    * `_lastUpdated`, ... included); a runtime parameter with the URL or the

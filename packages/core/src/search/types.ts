@@ -59,6 +59,12 @@ export interface SearchEngine {
   parametersFor(resourceType: string): SupportedSearchParam[];
   /** The projectors that feed the engine's indexes, to run in the projector runtime. */
   readonly projectors: Projector[];
+  /**
+   * Release what the engine holds (worker threads, database handles), once
+   * the runtime running its projectors stopped. `createFhirServer` calls it
+   * on close when it created that runtime itself.
+   */
+  close?(): Promise<void>;
   /** The parameters it indexes (official plus runtime ones), when it supports runtime SearchParameters. */
   readonly registry?: SearchParameterRegistry;
   /** Register a SearchParameter at runtime and backfill it in the background; resolves when it is indexed. */

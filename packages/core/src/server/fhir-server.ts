@@ -189,7 +189,10 @@ export async function createFhirServer(options: FhirServerOptions): Promise<Fhir
     limits,
     async close() {
       searchParameters?.stop();
-      if (ownRuntime) await runtime.stop();
+      if (ownRuntime) {
+        await runtime.stop();
+        await options.search?.close?.();
+      }
     },
   };
 }

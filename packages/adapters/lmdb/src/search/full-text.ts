@@ -4,7 +4,8 @@
  * The text of each resource is persisted in the search index
  * (`['ft', type, id]` → `{ t, c }`); the FlexSearch indexes live in memory,
  * per generation and resource type, built lazily from LMDB on the first
- * full-text search of a type and then kept current by the projector.
+ * full-text search of a type and then kept current by the projector, which
+ * hands over the resources of each batch once it committed.
  */
 import { resourceText } from '@fhirstream/core';
 import { Index } from 'flexsearch';
@@ -55,23 +56,21 @@ const newIndex = () => new Index({ tokenize: 'forward', encoder: 'LatinBalance' 
  */
 export class FullTextIndexes {
   readonly #built = new Map<number, Map<string, TypeIndexes>>();
-  /** The most recent batch per generation (committed or in flight), re-applied after a lazy build. */
-  readonly #lastBatch = new Map<number, TextUpdate[]>();
 
   /**
-   * Called by the projector with each batch, before its transaction commits;
-   * `append` adds to the updates of the batch being applied (one applied in
-   * several transactions) instead of starting a new batch.
+   * Called by the projector after each batch committed, with the resources
+   * it wrote: the indexes built so far re-read their text from LMDB.
    */
-  update(generation: number, updates: TextUpdate[], append = false): void {
-    const last = append ? this.#lastBatch.get(generation) : undefined;
-    if (last) last.push(...updates);
-    else this.#lastBatch.set(generation, [...updates]);
+  refresh(
+    db: Database<unknown, Key>,
+    generation: number,
+    written: ReadonlyArray<readonly [string, string]>,
+  ): void {
     const types = this.#built.get(generation);
-    if (!types) return;
-    for (const u of updates) {
-      const idx = types.get(u.type);
-      if (idx) apply(idx, u);
+    if (!types || types.size === 0) return;
+    for (const [type, id] of written) {
+      const idx = types.get(type);
+      if (idx) apply(idx, { type, id, text: db.get(['ft', type, id]) as ResourceText | undefined });
     }
   }
 
@@ -90,7 +89,6 @@ export class FullTextIndexes {
   /** Forget a generation (after it was dropped). */
   drop(generation: number): void {
     this.#built.delete(generation);
-    this.#lastBatch.delete(generation);
   }
 
   #indexes(db: Database<unknown, Key>, generation: number, type: string): TypeIndexes {
@@ -106,7 +104,6 @@ export class FullTextIndexes {
         const id = (key as Key[])[2] as string;
         apply(idx, { type, id, text: value as ResourceText });
       }
-      for (const u of this.#lastBatch.get(generation) ?? []) if (u.type === type) apply(idx, u);
       types.set(type, idx);
     }
     return idx;

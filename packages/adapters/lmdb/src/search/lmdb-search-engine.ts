@@ -26,12 +26,17 @@ import {
   type SortTuple,
 } from '@fhirstream/core';
 import type { LmdbBackend } from '../lmdb-backend.js';
-import type { LmdbProjector } from '../lmdb-projector.js';
 import { FullTextIndexes } from './full-text.js';
 import { includedResources } from './includes.js';
 import type { ResourceRecord } from './index-keys.js';
 import { evaluateClauses, indexedTypes, type PlanContext, recordOf } from './planner.js';
-import { HIGH_WATER_KEY, SEARCH_INDEX_PROJECTOR, searchIndexProjector } from './search-projector.js';
+import {
+  HIGH_WATER_KEY,
+  SEARCH_INDEX_PROJECTOR,
+  type SearchIndexProjector,
+  type SearchIndexProjectorOptions,
+  searchIndexProjector,
+} from './search-projector.js';
 
 /** Options of {@link createLmdbSearchEngine}. */
 export interface LmdbSearchEngineOptions {
@@ -46,13 +51,15 @@ export interface LmdbSearchEngineOptions {
   defaultCount?: number;
   /** Largest `_count` (default 1000). */
   maxCount?: number;
+  /** Where large batches are indexed (default: a worker thread; see {@link SearchIndexProjectorOptions}). */
+  worker?: SearchIndexProjectorOptions['worker'];
 }
 
 /** The LMDB search engine, with runtime search parameters. */
 export interface LmdbSearchEngine extends SearchEngine {
   readonly registry: SearchParameterRegistry;
   /** The index projector (also in `projectors`). */
-  readonly indexProjector: LmdbProjector<unknown>;
+  readonly indexProjector: SearchIndexProjector;
   /**
    * Register a search parameter and backfill it: the index is rebuilt in the
    * background (the old generation keeps serving). Until that is done, a
@@ -60,6 +67,8 @@ export interface LmdbSearchEngine extends SearchEngine {
    * Resolves when the parameter is fully indexed.
    */
   addSearchParameter(definition: SearchParameterDefinition, runtime?: ProjectorRuntime): Promise<void>;
+  /** Stop the index worker thread; call after the projector runtime stopped. */
+  close(): Promise<void>;
 }
 
 /**
@@ -81,7 +90,12 @@ export function createLmdbSearchEngine(options: LmdbSearchEngineOptions): LmdbSe
   const { backend, store } = options;
   const registry = options.registry ?? new SearchParameterRegistry();
   const fullText = new FullTextIndexes();
-  const projector = searchIndexProjector(backend, registry, fullText);
+  const projector = searchIndexProjector(
+    backend,
+    registry,
+    fullText,
+    options.worker !== undefined ? { worker: options.worker } : {},
+  );
   const parameters = new EngineParameters(registry, SEARCH_INDEX_PROJECTOR);
 
   const engine: LmdbSearchEngine = {
@@ -92,6 +106,8 @@ export function createLmdbSearchEngine(options: LmdbSearchEngineOptions): LmdbSe
     parametersFor: (resourceType): SupportedSearchParam[] => parameters.supported(resourceType),
 
     addSearchParameter: (definition, runtime = options.runtime) => parameters.add(definition, runtime),
+
+    close: () => projector.close(),
 
     async search(request: SearchRequest, _ctx: RequestContext): Promise<SearchResult> {
       const parsed = parameters.parse(request, options);

@@ -1,324 +1,115 @@
 /**
- * The search index projector: for each resource of a batch it removes the
- * keys of the version indexed (re-derived from the store: the keys are not
- * stored) that its new version does not write, and writes the new ones, plus
- * the resource record and its full text. Extraction runs outside any write
- * transaction, chunk by chunk, while lmdb-js's write thread writes the
- * previous chunks (see `apply`); index keys are written with a constant
- * pre-encoded value and pre-encoded `[tag, type, code]` and id elements.
+ * The search index projector. Its data and checkpoints live in an LMDB
+ * environment of its own (`index-env.ts`). Small batches (single writes: read-your-writes
+ * latency) are applied on the calling thread; large ones (ingest, rebuilds)
+ * go to the index worker, a thread of its own, so that extraction and index
+ * writes run beside request handling and store commits instead of between
+ * them. Both run the same {@link SearchIndexWriter}.
  */
 
-import type { ChangeEvent, ResourceStore, SearchParameterRegistry } from '@fhirstream/core';
-import { groupByResource, indexedParams, lifeInBatch } from '@fhirstream/core';
-import * as lmdb from 'lmdb';
-import { asBinary, type Database, type Key } from 'lmdb';
+import type { SearchParameterRegistry } from '@fhirstream/core';
+import type { Key } from 'lmdb';
 import type { LmdbBackend } from '../lmdb-backend.js';
-import { type LmdbProjector, lmdbProjector } from '../lmdb-projector.js';
-import { type FullTextIndexes, fullTextOf } from './full-text.js';
-import { indexKeys, type ResourceRecord, resourceKeys, type TokenText, wordTailKeys } from './index-keys.js';
+import type { LmdbProjector } from '../lmdb-projector.js';
+import type { FullTextIndexes } from './full-text.js';
+import { generationCheckpoint, openSearchIndexEnv } from './index-env.js';
+import { IndexWorkerClient } from './index-worker-client.js';
+import {
+  indexDbName,
+  SEARCH_INDEX_PROJECTOR,
+  type SearchIndexDb,
+  SearchIndexWriter,
+} from './index-writer.js';
 
-/** The database of one generation of the search index. */
-export type SearchIndexDb = Database<unknown, Key>;
-
-/** Name of the search index projector (for `runtime.rebuild` and `waitFor`). */
-export const SEARCH_INDEX_PROJECTOR = 'search-index';
+export { HIGH_WATER_KEY, SEARCH_INDEX_PROJECTOR, type SearchIndexDb } from './index-writer.js';
 
 /** Bump when the key layout changes: the runtime then rebuilds the index from seq 1. */
-const LAYOUT_VERSION = 3;
+const LAYOUT_VERSION = 5;
 
-/** The value of every index key: msgpack `1`, written as is (no encoding per put). */
-const ONE = asBinary(Uint8Array.of(1));
+/** Options of {@link searchIndexProjector}. */
+export interface SearchIndexProjectorOptions {
+  /**
+   * Batches of at least this many events are applied by the index worker
+   * thread (default 64); `false` applies every batch on the calling thread.
+   */
+  worker?: { minBatch?: number } | false;
+}
 
-interface Planned {
-  type: string;
-  id: string;
-  /** Undefined when the last event of the batch deletes the resource. */
-  keys?: Key[][];
-  /** Keys of the indexed version before this batch that the new version does not write (undefined: none). */
-  stale?: Key[][];
-  /** Keys of `keys` the version before this batch wrote already (no put needed). */
-  kept?: Set<Key[]>;
-  sort?: ResourceRecord['s'];
-  /** Token texts of the new version (their shared `tw` keys are written once per text). */
-  texts?: TokenText[];
-  text?: { t: string; c: string };
-  seq: number;
-  vid: string;
-  /** The seq at which the resource's current life began within this batch, if a delete preceded it here. */
-  lifeStart?: number;
-  /** First event of the batch for this resource was a create (no older life to keep). */
-  createdHere: boolean;
-  /** The record of the version indexed before this batch (none: nothing of the resource is in the index). */
-  old?: ResourceRecord;
+/** The search index projector, with its worker thread to stop. */
+export interface SearchIndexProjector extends LmdbProjector<unknown, Key> {
+  /** Stop the index worker (after the runtime stopped). */
+  close(): Promise<void>;
 }
 
 /**
- * The LMDB projector that feeds the search index.
+ * The projector that feeds the search index, kept in its own LMDB
+ * environment beside the store's (see `index-env.ts`).
  *
  * @example
  * ```ts
  * const projector = searchIndexProjector(backend, new SearchParameterRegistry());
  * await runtime.register(projector);
  * projector.db().getRange({ start: ['t', 'Patient', 'gender'], end: ['t', 'Patient', 'gender', '\u{10FFFF}'] });
+ * await runtime.stop();
+ * await projector.close();
  * ```
  */
 export function searchIndexProjector(
   backend: LmdbBackend,
   registry: SearchParameterRegistry,
   fullText?: FullTextIndexes,
-): LmdbProjector<unknown, Key> {
-  const { root } = backend.dbs;
-  const checkpoints = backend.checkpoints.db;
-  /** Per generation, the token texts whose `tw` keys are committed (ids from {@link newTexts}). */
-  const knownTexts = new Map<number, Set<string>>();
-  const projector = lmdbProjector<unknown, Key>(backend, {
+  options: SearchIndexProjectorOptions = {},
+): SearchIndexProjector {
+  const env = openSearchIndexEnv(backend.options.path);
+  const writer = new SearchIndexWriter(env, registry, (type, id, vid) => backend.readVersion(type, id, vid));
+  const worker = options.worker === false ? undefined : new IndexWorkerClient(backend.options, registry);
+  const minBatch = (options.worker !== false && options.worker?.minBatch) || 64;
+  /** The main thread's handles (the worker has its own). */
+  const dbs = new Map<number, SearchIndexDb>();
+  const db = (generation = active): SearchIndexDb => {
+    let found = dbs.get(generation);
+    if (!found) {
+      found = env.root.openDB<unknown, Key>({ name: indexDbName(generation) });
+      dbs.set(generation, found);
+    }
+    return found;
+  };
+  let active = 1;
+  return {
     name: SEARCH_INDEX_PROJECTOR,
     version: LAYOUT_VERSION,
-    async project(batch, db, ctx) {
-      const planned = await plan(groupByResource(batch), registry, ctx.store, db);
-      fullText?.update(ctx.generation, textUpdates(planned));
-      const tails = [...newTexts(planned, new Set()).values()].flatMap(wordTailKeys);
-      return (db) => writeAll(db, planned, tails);
+    db,
+    get activeGeneration() {
+      return active;
     },
-  });
-  /**
-   * Apply a batch as a pipeline of chunks: each chunk is planned (extraction,
-   * on this thread) while lmdb-js's write thread still writes the chunks
-   * before it. Each chunk is its own LMDB transaction; the last one also
-   * saves the checkpoint. Replaying a batch after a crash between two chunk
-   * commits is safe: every resource of a chunk is planned from what the
-   * index holds for it (its record names the version indexed, whose keys are
-   * re-derived and removed), and its record keeps its life start.
-   */
-  projector.apply = async (batch, ctx) => {
-    const db = projector.db(ctx.generation);
-    const groups = [...groupByResource(batch)];
-    const commits: Promise<unknown>[] = [];
-    let known = knownTexts.get(ctx.generation);
-    if (!known || known.size > MAX_KNOWN_TEXTS) {
-      known = new Set();
-      knownTexts.set(ctx.generation, known);
-    }
-    /** Texts whose tails this batch writes (known once it committed). */
-    const queued = new Set<string>();
-    try {
-      for (let i = 0, first = true; i < groups.length || first; first = false) {
-        let n = 0;
-        const chunk: ChangeEvent[][] = [];
-        while (i < groups.length && n < CHUNK_EVENTS) {
-          const events = groups[i++]!;
-          chunk.push(events);
-          n += events.length;
-        }
-        const planned = await plan(chunk, registry, ctx.store, db);
-        fullText?.update(ctx.generation, textUpdates(planned), !first);
-        const tails: Key[][] = [];
-        for (const [id, text] of newTexts(planned, known)) {
-          if (queued.has(id)) continue;
-          queued.add(id);
-          for (const k of wordTailKeys(text)) tails.push(k);
-        }
-        const last = i >= groups.length;
-        commits.push(
-          root.batch(() => {
-            writeAll(db, planned, tails);
-            raiseHighWater(db, chunk);
-            if (last) checkpoints.put(ctx.checkpointKey, { seq: ctx.lastSeq });
-          }),
-        );
-      }
-    } finally {
-      const settled = await Promise.allSettled(commits);
-      const failed = settled.find((r) => r.status === 'rejected');
-      // biome-ignore lint/correctness/noUnsafeFinally: a failed commit fails the batch (it is retried)
-      if (failed) throw failed.reason;
-    }
-    for (const id of queued) known.add(id);
-    return { checkpointed: true };
+    async apply(batch, ctx) {
+      const request = { generation: ctx.generation, lastSeq: ctx.lastSeq, events: batch };
+      let written: Array<[string, string]>;
+      if (worker && batch.length >= minBatch) {
+        written = await worker.apply(request);
+        // The worker committed: read from a fresh snapshot from now on.
+        env.root.resetReadTxn();
+      } else written = await writer.apply(request);
+      fullText?.refresh(db(ctx.generation), ctx.generation, written);
+      return { checkpointed: true };
+    },
+    async checkpoint(generation) {
+      return env.checkpoints.get(generationCheckpoint(generation))?.seq;
+    },
+    async reset(generation) {
+      fullText?.drop(generation);
+      writer.forget(generation);
+      await worker?.forget(generation);
+      await env.checkpoints.remove(generationCheckpoint(generation));
+      await db(generation).drop();
+      dbs.delete(generation);
+    },
+    activate(generation) {
+      active = generation;
+    },
+    async close() {
+      await worker?.close();
+      await env.root.close();
+    },
   };
-  const reset = projector.reset!.bind(projector);
-  projector.reset = async (generation) => {
-    fullText?.drop(generation);
-    knownTexts.delete(generation);
-    await reset(generation);
-  };
-  return projector;
-}
-
-/** The key of the highest seq whose keys are written (an upper bound of every record's `c`). */
-export const HIGH_WATER_KEY = ['hw'];
-
-/** Raise the high-water mark to the last seq of a chunk (inside its write transaction). */
-function raiseHighWater(db: SearchIndexDb, chunk: ChangeEvent[][]): void {
-  let max = (db.get(HIGH_WATER_KEY) as number | undefined) ?? 0;
-  for (const events of chunk) for (const e of events) if (e.seq > max) max = e.seq;
-  db.put(HIGH_WATER_KEY, max);
-}
-
-/** Events per pipelined chunk of a batch (see `apply`). */
-const CHUNK_EVENTS = 500;
-/** Token texts remembered per generation before the memory starts over (it only saves rewriting `tw` keys). */
-const MAX_KNOWN_TEXTS = 200_000;
-
-/** The distinct token texts of planned resources not in `known`, by id. */
-function newTexts(planned: Planned[], known: Set<string>): Map<string, TokenText> {
-  const out = new Map<string, TokenText>();
-  for (const p of planned)
-    for (const t of p.texts ?? []) {
-      const id = `${t.type}\u0000${t.code}\u0000${t.text}`;
-      if (!known.has(id)) out.set(id, t);
-    }
-  return out;
-}
-
-const textUpdates = (planned: Planned[]) => planned.map((p) => ({ type: p.type, id: p.id, text: p.text }));
-
-/** The writes of planned resources (synchronous: puts and removes, one record read for updates). */
-function writeAll(db: SearchIndexDb, planned: Planned[], tails: Key[][]): void {
-  for (const k of tails) db.put(k, ONE);
-  const types = new Set<string>();
-  // Index keys grouped by `[tag, type, code]`: consecutive puts then land in neighbouring B-tree pages.
-  const groups = new Map<Uint8Array, Key[][]>();
-  for (const p of planned) {
-    write(db, p, groups);
-    if (p.keys) types.add(p.type);
-  }
-  for (const keys of groups.values()) for (const k of keys) db.put(k, ONE);
-  for (const type of types) db.put(['ty', type], ONE);
-}
-
-async function plan(
-  groups: Iterable<ChangeEvent[]>,
-  registry: SearchParameterRegistry,
-  store: ResourceStore,
-  db: SearchIndexDb,
-): Promise<Planned[]> {
-  const out: Planned[] = [];
-  for (const events of groups) {
-    const last = events[events.length - 1]!;
-    const p: Planned = {
-      type: last.resourceType,
-      id: last.id,
-      seq: last.seq,
-      vid: last.versionId,
-      ...lifeInBatch(events),
-    };
-    const resource = last.action === 'delete' ? undefined : last.resource;
-    if (resource) {
-      const { keys, sort, texts } = indexKeys(
-        last.resourceType,
-        last.id,
-        indexedParams(resource, last.id, last.lastUpdated, registry),
-      );
-      p.keys = keys;
-      p.sort = sort;
-      p.texts = texts;
-      p.text = fullTextOf(resource);
-    }
-    // What the index holds for the resource is the version its record names, whatever the batch boundaries
-    // were when it was written (a batch whose first chunks committed before a crash is replayed safely).
-    const old = db.get(['a', p.type, p.id]) as ResourceRecord | undefined;
-    if (old) {
-      p.old = old;
-      const keys = await indexedKeys(store, registry, p.type, p.id, old.vid);
-      if (keys.length > 0) diff(p, keys);
-    }
-    out.push(p);
-  }
-  return out;
-}
-
-/** The keys one indexed version wrote (none if it cannot be read or is a delete). */
-async function indexedKeys(
-  store: ResourceStore,
-  registry: SearchParameterRegistry,
-  type: string,
-  id: string,
-  vid: string,
-): Promise<Key[][]> {
-  const version = await store.readVersion(type, id, vid);
-  if (!version || version.deleted || !version.resource) return [];
-  return resourceKeys(type, id, version.resource, version.lastUpdated, registry);
-}
-
-/** Split the old keys into those to remove and those the new version keeps. */
-function diff(p: Planned, old: Key[][]): void {
-  const id = (k: Key[]) => k.join('\u0000');
-  const next = new Map<string, Key[]>();
-  for (const k of p.keys ?? []) next.set(id(k), k);
-  const stale: Key[][] = [];
-  const kept = new Set<Key[]>();
-  for (const k of old) {
-    const same = next.get(id(k));
-    if (same) kept.add(same);
-    else stale.push(k);
-  }
-  p.stale = stale;
-  p.kept = kept;
-}
-
-/** lmdb's own key encoder (ordered-binary), for elements pre-encoded once and copied as is. */
-const encodeKey = (lmdb as unknown as { keyValueToBuffer: (key: Key) => Uint8Array }).keyValueToBuffer;
-const prefixes = new Map<string, Map<string, Map<string, Uint8Array>>>();
-
-/** The encoded `[tag, type, code]` of an index key (cached: there are few). */
-function prefixOf(tag: string, type: string, code: string): Uint8Array {
-  let byType = prefixes.get(tag);
-  if (!byType) {
-    byType = new Map();
-    prefixes.set(tag, byType);
-  }
-  let byCode = byType.get(type);
-  if (!byCode) {
-    byCode = new Map();
-    byType.set(type, byCode);
-  }
-  let bytes = byCode.get(code);
-  if (!bytes) {
-    bytes = Uint8Array.from(encodeKey([tag, type, code]));
-    byCode.set(code, bytes);
-  }
-  return bytes;
-}
-
-/**
- * The same key with its `[tag, type, code]` prefix and its id (last element)
- * as pre-encoded bytes: ordered-binary copies a byte element as is and
- * separates elements with a 0 byte, so the encoded key is identical, at a
- * fraction of the encoding work (most of a key's characters are there).
- */
-function preEncoded(k: Key[], id: Uint8Array): Key[] {
-  const out: Key[] = [prefixOf(k[0] as string, k[1] as string, k[2] as string)];
-  for (let i = 3; i < k.length - 1; i++) out.push(k[i]!);
-  out.push(id);
-  return out;
-}
-
-/** Add the pre-encoded key to the group of its `[tag, type, code]`. */
-function addGrouped(groups: Map<Uint8Array, Key[][]>, k: Key[], id: Uint8Array): void {
-  const out = preEncoded(k, id);
-  const prefix = out[0] as Uint8Array;
-  const group = groups.get(prefix);
-  if (group) group.push(out);
-  else groups.set(prefix, [out]);
-}
-
-function write(db: SearchIndexDb, p: Planned, groups: Map<Uint8Array, Key[][]>): void {
-  const recordKey = ['a', p.type, p.id];
-  const id = Uint8Array.from(encodeKey(p.id));
-  if (p.stale) for (const k of p.stale) db.remove(preEncoded(k, id));
-  if (!p.keys) {
-    if (p.old) {
-      db.remove(recordKey);
-      db.remove(['ft', p.type, p.id]);
-    }
-    return;
-  }
-  const old = p.createdHere ? undefined : p.old;
-  for (const k of p.keys) if (!p.kept?.has(k)) addGrouped(groups, k, id);
-  const c = old ? old.c : (p.lifeStart ?? p.seq);
-  const record: ResourceRecord = { c, v: p.seq, vid: p.vid, s: p.sort ?? {} };
-  db.put(recordKey, record);
-  if (p.text && (p.text.t || p.text.c)) db.put(['ft', p.type, p.id], p.text);
-  else if (p.old) db.remove(['ft', p.type, p.id]);
 }

@@ -46,12 +46,17 @@ function leadingField(part: string, resourceType: string): string | undefined {
   if (m === null) return undefined;
   if (m[1] !== resourceType && m[1] !== 'Resource' && m[1] !== 'DomainResource') return undefined;
   let i = m[0].length;
+  // The leading field may itself be a call (`Observation.extension('…')`): it is then checked like any step.
+  let name = m[2]!;
   while (i < part.length) {
-    const step = /^\.([A-Za-z]+)/.exec(part.slice(i));
-    if (step === null) return undefined;
-    i += step[0].length;
+    if (part[i] !== '(') {
+      const step = /^\.([A-Za-z]+)/.exec(part.slice(i));
+      if (step === null) return undefined;
+      i += step[0].length;
+      name = step[1]!;
+    }
     if (part[i] === '(') {
-      if (!EMPTY_PRESERVING.has(step[1]!)) return undefined;
+      if (!EMPTY_PRESERVING.has(name)) return undefined;
       let depth = 0;
       for (; i < part.length; i++) {
         const c = part[i];

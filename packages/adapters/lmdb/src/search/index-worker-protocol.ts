@@ -1,0 +1,107 @@
+/**
+ * The messages between the search index projector (main thread) and the
+ * index worker: a batch travels as plain event headers plus ONE buffer
+ * holding every body (transferred, not copied).
+ */
+import { type ChangeEvent, type SearchParameterDefinition, StoredVersion } from '@fhirstream/core';
+import type { LmdbBackendOptions } from '../lmdb-backend.js';
+import type { IndexBatch } from './index-writer.js';
+
+/** What the worker is started with (`workerData`). */
+export interface IndexWorkerData {
+  backend: LmdbBackendOptions;
+  /** Whether the registry includes the official R4 parameters. */
+  builtIns: boolean;
+}
+
+/** A change event without its body: `[start, end)` of the body in the batch's buffer (end 0: no body). */
+interface EventHeader {
+  seq: number;
+  txId: string;
+  action: ChangeEvent['action'];
+  resourceType: string;
+  id: string;
+  versionId: string;
+  lastUpdated: string;
+  start: number;
+  end: number;
+}
+
+/** A batch as it crosses the thread boundary. */
+export interface WireBatch {
+  generation: number;
+  lastSeq: number;
+  events: EventHeader[];
+  bodies: Uint8Array;
+}
+
+/** Requests of the main thread. `registry` is sent when the runtime parameters changed since the last request. */
+export type IndexRequest = { id: number } & (
+  | { kind: 'apply'; batch: WireBatch; registry?: SearchParameterDefinition[] }
+  | { kind: 'forget'; generation: number }
+  | { kind: 'close' }
+);
+
+/** Answers of the worker: `written` for `apply` (see `SearchIndexWriter.apply`). */
+export type IndexResponse =
+  | { id: number; ok: true; written?: Array<[string, string]> }
+  | { id: number; ok: false; message: string; stack?: string };
+
+const encoder = new TextEncoder();
+
+/**
+ * Pack a batch for the worker: the stored bytes of each body (or its JSON
+ * when the event carries no bytes) copied into one buffer.
+ *
+ * @example
+ * ```ts
+ * const wire = toWire(batch);
+ * worker.postMessage({ id: 1, kind: 'apply', batch: wire }, [wire.bodies.buffer]);
+ * ```
+ */
+export function toWire(batch: IndexBatch): WireBatch {
+  const bodies = batch.events.map(bodyOf);
+  const buffer = new Uint8Array(bodies.reduce((n, b) => n + (b?.length ?? 0), 0));
+  let offset = 0;
+  const events = batch.events.map((e, i): EventHeader => {
+    const { seq, txId, action, resourceType, id, versionId, lastUpdated } = e;
+    const body = bodies[i];
+    const start = offset;
+    if (body) {
+      buffer.set(body, offset);
+      offset += body.length;
+    }
+    return { seq, txId, action, resourceType, id, versionId, lastUpdated, start, end: offset };
+  });
+  return {
+    generation: batch.generation,
+    lastSeq: batch.lastSeq,
+    events,
+    bodies: buffer,
+  };
+}
+
+/** The stored bytes of an event's resource (its JSON when the event has no bytes), none for a delete. */
+function bodyOf(e: ChangeEvent): Uint8Array | undefined {
+  if (e.action === 'delete') return undefined;
+  const stored = (e as { body?: Uint8Array }).body;
+  if (stored) return stored;
+  return e.resource ? encoder.encode(JSON.stringify(e.resource)) : undefined;
+}
+
+/**
+ * Unpack a batch in the worker: each event a {@link StoredVersion} over its slice of the buffer.
+ *
+ * @example
+ * ```ts
+ * const batch = fromWire(request.batch);
+ * await writer.apply(batch);
+ * ```
+ */
+export function fromWire(wire: WireBatch): IndexBatch {
+  const events = wire.events.map(
+    ({ start, end, ...record }) =>
+      new StoredVersion(record, end > start ? wire.bodies.subarray(start, end) : undefined),
+  );
+  return { generation: wire.generation, lastSeq: wire.lastSeq, events };
+}
