@@ -36,11 +36,22 @@ export class IndexWorkerClient {
   #nextId = 1;
   /** The registry version the running worker has (-1: none sent yet). */
   #sentRegistry = -1;
+  #ready = false;
 
   constructor(
     private readonly backend: LmdbBackendOptions,
     private readonly registry: SearchParameterRegistry,
   ) {}
+
+  /** Whether the worker has started and can take batches without a wait. */
+  get ready(): boolean {
+    return this.#ready;
+  }
+
+  /** Start the worker in the background (it takes a moment to load), if it is not running. */
+  warm(): void {
+    this.#start();
+  }
 
   /** Apply a batch in the worker; resolves to the `[type, id]` written, once committed. */
   async apply(batch: IndexBatch): Promise<Array<[string, string]>> {
@@ -69,6 +80,7 @@ export class IndexWorkerClient {
     // The worker closes its LMDB handle first, so that stopping it interrupts no write.
     await this.#send(worker, { kind: 'close' }).catch(() => undefined);
     this.#worker = undefined;
+    this.#ready = false;
     await worker.terminate();
   }
 
@@ -93,6 +105,10 @@ export class IndexWorkerClient {
     const worker = new Worker(script, { workerData: data, ...entry });
     worker.unref();
     worker.on('message', (response: IndexResponse) => {
+      if (response.id === 0) {
+        if (this.#worker === worker) this.#ready = true;
+        return;
+      }
       const pending = this.#pending.get(response.id);
       if (!pending) return;
       this.#pending.delete(response.id);
@@ -107,6 +123,7 @@ export class IndexWorkerClient {
     const fail = (error: Error) => {
       if (this.#worker !== worker) return;
       this.#worker = undefined;
+      this.#ready = false;
       this.#sentRegistry = -1;
       for (const p of this.#pending.values()) p.reject(error);
       this.#pending.clear();

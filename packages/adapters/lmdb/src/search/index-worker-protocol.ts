@@ -42,9 +42,9 @@ export type IndexRequest = { id: number } & (
   | { kind: 'close' }
 );
 
-/** Answers of the worker: `written` for `apply` (see `SearchIndexWriter.apply`). */
+/** Answers of the worker: `written` for `apply` (see `SearchIndexWriter.apply`); id 0 with `ready` once it started. */
 export type IndexResponse =
-  | { id: number; ok: true; written?: Array<[string, string]> }
+  | { id: number; ok: true; written?: Array<[string, string]>; ready?: true }
   | { id: number; ok: false; message: string; stack?: string };
 
 const encoder = new TextEncoder();

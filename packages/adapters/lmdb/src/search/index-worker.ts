@@ -60,3 +60,6 @@ port.on('message', (request: IndexRequest) => {
     port.postMessage(response);
   });
 });
+
+// Started: large batches may come here now.
+port.postMessage({ id: 0, ok: true, ready: true } satisfies IndexResponse);

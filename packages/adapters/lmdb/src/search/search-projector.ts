@@ -30,7 +30,9 @@ const LAYOUT_VERSION = 5;
 export interface SearchIndexProjectorOptions {
   /**
    * Batches of at least this many events are applied by the index worker
-   * thread (default 64); `false` applies every batch on the calling thread.
+   * thread (default 64), once it has started (the first such batch starts
+   * it; until it is up they are applied here); `false` applies every batch
+   * on the calling thread.
    */
   worker?: { minBatch?: number } | false;
 }
@@ -39,6 +41,8 @@ export interface SearchIndexProjectorOptions {
 export interface SearchIndexProjector extends LmdbProjector<unknown, Key> {
   /** Stop the index worker (after the runtime stopped). */
   close(): Promise<void>;
+  /** The index worker: `off` (not configured or not started yet), `ready` (takes large batches). */
+  readonly worker: 'off' | 'ready';
 }
 
 /**
@@ -85,11 +89,15 @@ export function searchIndexProjector(
     async apply(batch, ctx) {
       const request = { generation: ctx.generation, lastSeq: ctx.lastSeq, events: batch };
       let written: Array<[string, string]>;
-      if (worker && batch.length >= minBatch) {
+      if (worker && batch.length >= minBatch && worker.ready) {
         written = await worker.apply(request);
         // The worker committed: read from a fresh snapshot from now on.
         env.root.resetReadTxn();
-      } else written = await writer.apply(request);
+      } else {
+        // A first large batch starts the worker; batches go on here until it is up (no wait for it to load).
+        if (worker && batch.length >= minBatch) worker.warm();
+        written = await writer.apply(request);
+      }
       fullText?.refresh(db(ctx.generation), ctx.generation, written);
       return { checkpointed: true };
     },
@@ -106,6 +114,9 @@ export function searchIndexProjector(
     },
     activate(generation) {
       active = generation;
+    },
+    get worker() {
+      return worker?.ready ? 'ready' : 'off';
     },
     async close() {
       await worker?.close();
