@@ -53,6 +53,8 @@ export interface LmdbBackend extends StoreBackend {
   readonly checkpoints: LmdbCheckpoints;
   /** Resolves once every commit so far is flushed to disk. */
   flushed(): Promise<void>;
+  /** `readVersion` without a promise (an LMDB read is synchronous), for co-located readers. */
+  readVersionSync(resourceType: string, id: string, versionId: string): StoredVersion | undefined;
 }
 
 const CAPABILITIES: StoreCapabilities = {
@@ -170,6 +172,10 @@ export function openLmdbBackend(options: LmdbBackendOptions): LmdbBackend {
     },
 
     async readVersion(type, id, versionId) {
+      return this.readVersionSync(type, id, versionId);
+    },
+
+    readVersionSync(type, id, versionId) {
       const vid = Number(versionId);
       if (!Number.isSafeInteger(vid) || vid < 1 || String(vid) !== versionId) return undefined;
       return versionAt(type, id, vid);

@@ -1,10 +1,10 @@
 /**
  * `_text` (narrative) and `_content` (all string content) with FlexSearch.
  *
- * The text of each resource is persisted in the search index
- * (`['ft', type, id]` → `{ t, c }`); the FlexSearch indexes live in memory,
- * per generation and resource type, built lazily from LMDB on the first
- * full-text search of a type and then kept current by the projector, which
+ * Nothing of it is written per resource: the FlexSearch indexes live in
+ * memory, per generation and resource type, built lazily on the first
+ * full-text search of a type from the versions the index's records name
+ * (read from the store), and then kept current by the projector, which
  * hands over the resources of each batch once it committed.
  */
 import { resourceText } from '@fhirstream/core';
@@ -31,6 +31,11 @@ export function fullTextOf(resource: object): ResourceText {
   return { t: text, c: content };
 }
 
+/** What the index's record of a resource says (`['a', type, id]`): the version indexed. */
+interface Indexed {
+  vid: string;
+}
+
 interface TypeIndexes {
   text: Index;
   content: Index;
@@ -45,16 +50,25 @@ export interface TextUpdate {
 
 const newIndex = () => new Index({ tokenize: 'forward', encoder: 'LatinBalance' });
 
+/** Reads the resource of one stored version (synchronously). */
+export type SyncVersionReader = (
+  type: string,
+  id: string,
+  versionId: string,
+) => { resource?: object } | undefined;
+
 /**
- * In-memory FlexSearch indexes over the persisted text, per generation and type.
+ * In-memory FlexSearch indexes over the text of the indexed versions, per generation and type.
  *
  * @example
  * ```ts
- * const ft = new FullTextIndexes();
+ * const ft = new FullTextIndexes((type, id, vid) => backend.readVersionSync(type, id, vid));
  * ft.search(db, generation, 'Observation', 'content', 'fever'); // ids
  * ```
  */
 export class FullTextIndexes {
+  constructor(private readonly read: SyncVersionReader) {}
+
   readonly #built = new Map<number, Map<string, TypeIndexes>>();
 
   /**
@@ -70,7 +84,7 @@ export class FullTextIndexes {
     if (!types || types.size === 0) return;
     for (const [type, id] of written) {
       const idx = types.get(type);
-      if (idx) apply(idx, { type, id, text: db.get(['ft', type, id]) as ResourceText | undefined });
+      if (idx) apply(idx, { type, id, text: this.#textOf(type, id, db.get(['a', type, id]) as Indexed) });
     }
   }
 
@@ -91,6 +105,13 @@ export class FullTextIndexes {
     this.#built.delete(generation);
   }
 
+  /** The text of the version a record names (none when there is no record). */
+  #textOf(type: string, id: string, record: Indexed | undefined): ResourceText | undefined {
+    if (!record) return undefined;
+    const resource = this.read(type, id, record.vid)?.resource;
+    return resource ? fullTextOf(resource) : undefined;
+  }
+
   #indexes(db: Database<unknown, Key>, generation: number, type: string): TypeIndexes {
     let types = this.#built.get(generation);
     if (!types) {
@@ -100,9 +121,9 @@ export class FullTextIndexes {
     let idx = types.get(type);
     if (!idx) {
       idx = { text: newIndex(), content: newIndex() };
-      for (const { key, value } of db.getRange({ start: ['ft', type], end: ['ft', type, '\u{10FFFF}'] })) {
+      for (const { key, value } of db.getRange({ start: ['a', type], end: ['a', type, '\u{10FFFF}'] })) {
         const id = (key as Key[])[2] as string;
-        apply(idx, { type, id, text: value as ResourceText });
+        apply(idx, { type, id, text: this.#textOf(type, id, value as Indexed) });
       }
       types.set(type, idx);
     }

@@ -2,7 +2,8 @@
  * Writes batches of change events into the search index: for each resource
  * it removes the keys of the version indexed (re-derived from the store: the
  * keys are not stored) that its new version does not write, and writes the
- * new ones, plus the resource record and its full text. A batch is applied as
+ * new ones, plus the resource record (its full text is read when needed, see
+ * `full-text.ts`). A batch is applied as
  * a pipeline of chunks: extraction of a chunk runs on this thread while
  * lmdb-js's write thread still writes the chunks before it; index keys are
  * written with a constant pre-encoded value and pre-encoded `[tag, type,
@@ -17,7 +18,6 @@ import type { ChangeEvent, SearchParameterRegistry, StoredResource } from '@fhir
 import { groupByResource, indexedParams, lifeInBatch } from '@fhirstream/core';
 import * as lmdb from 'lmdb';
 import { asBinary, type Database, type Key } from 'lmdb';
-import { fullTextOf } from './full-text.js';
 import { generationCheckpoint, type SearchIndexEnv } from './index-env.js';
 import { indexKeys, type ResourceRecord, resourceKeys, type TokenText, wordTailKeys } from './index-keys.js';
 
@@ -60,7 +60,6 @@ interface Planned {
   sort?: ResourceRecord['s'];
   /** Token texts of the new version (their shared `tw` keys are written once per text). */
   texts?: TokenText[];
-  text?: { t: string; c: string };
   seq: number;
   vid: string;
   /** The seq at which the resource's current life began within this batch, if a delete preceded it here. */
@@ -234,7 +233,6 @@ async function plan(
       p.keys = keys;
       p.sort = sort;
       p.texts = texts;
-      p.text = fullTextOf(resource);
     }
     // What the index holds for the resource is the version its record names, whatever the batch boundaries
     // were when it was written (a batch whose first chunks committed before a crash is replayed safely).
@@ -329,10 +327,7 @@ function write(db: SearchIndexDb, p: Planned, groups: Map<Uint8Array, Key[][]>):
   const id = Uint8Array.from(encodeKey(p.id));
   if (p.stale) for (const k of p.stale) db.remove(preEncoded(k, id));
   if (!p.keys) {
-    if (p.old) {
-      db.remove(recordKey);
-      db.remove(['ft', p.type, p.id]);
-    }
+    if (p.old) db.remove(recordKey);
     return;
   }
   const old = p.createdHere ? undefined : p.old;
@@ -340,6 +335,4 @@ function write(db: SearchIndexDb, p: Planned, groups: Map<Uint8Array, Key[][]>):
   const c = old ? old.c : (p.lifeStart ?? p.seq);
   const record: ResourceRecord = { c, v: p.seq, vid: p.vid, s: p.sort ?? {} };
   db.put(recordKey, record);
-  if (p.text && (p.text.t || p.text.c)) db.put(['ft', p.type, p.id], p.text);
-  else if (p.old) db.remove(['ft', p.type, p.id]);
 }

@@ -89,7 +89,7 @@ export interface LmdbSearchEngine extends SearchEngine {
 export function createLmdbSearchEngine(options: LmdbSearchEngineOptions): LmdbSearchEngine {
   const { backend, store } = options;
   const registry = options.registry ?? new SearchParameterRegistry();
-  const fullText = new FullTextIndexes();
+  const fullText = new FullTextIndexes((type, id, vid) => backend.readVersionSync(type, id, vid));
   const projector = searchIndexProjector(
     backend,
     registry,

@@ -24,7 +24,7 @@ import {
 export { HIGH_WATER_KEY, SEARCH_INDEX_PROJECTOR, type SearchIndexDb } from './index-writer.js';
 
 /** Bump when the key layout changes: the runtime then rebuilds the index from seq 1. */
-const LAYOUT_VERSION = 5;
+const LAYOUT_VERSION = 6;
 
 /** Options of {@link searchIndexProjector}. */
 export interface SearchIndexProjectorOptions {
