@@ -39,6 +39,21 @@ describe('criteria matching', () => {
     expect(match('Patient', obs)).toBe(false);
   });
 
+  it('matches composites within one repetition', () => {
+    const loinc = (code: string) => ({ coding: [{ system: 'http://loinc.org', code }] });
+    const bp = {
+      resourceType: 'Observation',
+      component: [
+        { code: loinc('8480-6'), valueQuantity: { value: 120 } },
+        { code: loinc('8462-4'), valueQuantity: { value: 80 } },
+      ],
+    };
+    expect(match('Observation?code-value-quantity=1234-5$gt5', obs)).toBe(true);
+    expect(match('Observation?code-value-quantity=1234-5$lt5', obs)).toBe(false);
+    expect(match('Observation?component-code-value-quantity=8480-6$120', bp)).toBe(true);
+    expect(match('Observation?component-code-value-quantity=8480-6$80', bp)).toBe(false);
+  });
+
   it('rejects what cannot be evaluated in memory', () => {
     for (const bad of [
       'Observation?nope=1',

@@ -175,6 +175,14 @@ function matchesValue(q: ValueQuery, v: IndexValue, modifier: string | undefined
       if (modifier === 'below') return v.value.startsWith(q.value);
       if (modifier === 'above') return q.value.startsWith(v.value);
       return v.value === q.value;
+    case 'composite':
+      // Every component within the same composite value (one repetition).
+      return (
+        v.kind === 'composite' &&
+        q.components.every(
+          (c, i) => v.components[i] !== undefined && matchesValue(c, v.components[i]!, undefined),
+        )
+      );
     default:
       return false;
   }

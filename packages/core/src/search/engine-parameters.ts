@@ -31,16 +31,11 @@ export class EngineParameters {
     private readonly indexProjector: string,
   ) {}
 
-  /** The parameters of a type the engine answers (composites and `_query`/`_filter` are not supported). */
+  /** The parameters of a type the engine answers (`_query`/`_filter` and special ones but `_text` are not supported). */
   supported(resourceType: string): SupportedSearchParam[] {
     return this.registry
       .forType(resourceType)
-      .filter(
-        (p) =>
-          !UNSUPPORTED_PARAMS.has(p.code) &&
-          p.type !== 'composite' &&
-          (p.type !== 'special' || p.code === '_text'),
-      )
+      .filter((p) => !UNSUPPORTED_PARAMS.has(p.code) && (p.type !== 'special' || p.code === '_text'))
       .map((p) => ({ name: p.code, type: p.type, definition: p.url }));
   }
 

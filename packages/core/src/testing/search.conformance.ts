@@ -5,6 +5,7 @@
  * searches go through `search.search`). Run once per backend.
  */
 import { describe } from 'vitest';
+import { describeComposites } from './search-composite.conformance.js';
 import type { SearchConformanceOptions } from './search-conformance.fixture.js';
 import { describeParameterTypes } from './search-params.conformance.js';
 import { describeReferences } from './search-references.conformance.js';
@@ -38,6 +39,7 @@ export {
 export function runSearchConformance(options: SearchConformanceOptions): void {
   describe(`search [${options.name}]`, () => {
     describeParameterTypes(options);
+    describeComposites(options);
     describeReferences(options);
     describeResults(options);
     describeWrites(options);

@@ -19,7 +19,8 @@
  * | `ru` | url                                  | absolute / unresolved references     |
  * | `ri` | system, value / `riv` value          | `:identifier`                        |
  * | `u`  | uri                                  | uri, `:below`, `:above`              |
- * | `p`  | (none)                               | `:missing`, only for a (non-composite) parameter with values but no other key |
+ * | `c`  | system, code, rest / `cx` rest       | composites (see `composite-keys.ts`) |
+ * | `p`  | (none)                               | `:missing`, only for a parameter with values but no other key |
  *
  * `tw` keys are shared by every resource with the same text of a parameter
  * and written once per text (stale ones are harmless: they lead to no `tx`
@@ -39,6 +40,7 @@
 import type { ExtractedParam, IndexValue, SearchParameterRegistry } from '@fhirstream/core';
 import { canonicalUcum, indexedParams, UCUM_SYSTEM } from '@fhirstream/core';
 import type { Key } from 'lmdb';
+import { compositeKey } from './composite-keys.js';
 
 /** Longest string kept in a key (LMDB keys are limited to ~2 KB). */
 export const MAX_KEY_STRING = 240;
@@ -51,7 +53,7 @@ export const DATE_MAX = 8.64e15;
  * Tags of which at least one key exists for every present parameter (a
  * parameter with values that writes none of them gets a `p` key instead).
  */
-export const PRESENCE_TAGS = ['t', 'tx', 's', 'd', 'n', 'q', 'r', 'ru', 'ri', 'u', 'p'] as const;
+export const PRESENCE_TAGS = ['t', 'tx', 's', 'd', 'n', 'q', 'r', 'ru', 'ri', 'u', 'c', 'cx', 'p'] as const;
 
 /** The per-resource record at `['a', type, id]`. */
 export interface ResourceRecord {
@@ -120,8 +122,7 @@ export function indexKeys(
         if (sv[1] > prev[1]) prev[1] = sv[1];
       }
     }
-    // Composite parameters are not searchable (the query parser rejects them): no presence to record.
-    if (keys.length === before && p.type !== 'composite') add(['p', type, p.code]);
+    if (keys.length === before) add(['p', type, p.code]);
   }
   return { keys, sort, texts };
 }
@@ -207,9 +208,19 @@ function addValueKeys(
       add(['u', type, code, clip(v.value)]);
       if (v.version !== undefined) add(['u', type, code, clip(`${v.value}|${v.version}`)]);
       return;
-    case 'composite':
+    case 'composite': {
+      const key = compositeKey(type, code, v, plainKeys);
+      if (key) add(key);
       return;
+    }
   }
+}
+
+/** The keys a (component) value writes as a plain parameter, without the id. */
+function plainKeys(v: IndexValue): Key[][] {
+  const out: Key[][] = [];
+  addValueKeys('', '', v, (k) => out.push(k) > 0, []);
+  return out;
 }
 
 /** Lowercase, accents removed, whitespace collapsed (the text of `:text`). */

@@ -6,10 +6,12 @@
  * its resource record otherwise. Chains and `_has` resolve their inner query
  * to ids first, then follow reference keys.
  */
-import type { ResourceStore, SearchClause, SearchParameterRegistry } from '@fhirstream/core';
+import type { ParamClause, ResourceStore, SearchClause, SearchParameterRegistry } from '@fhirstream/core';
 import { compareKeys, type Key } from 'lmdb';
+import { dateWindowEvaluator } from './date-window.js';
 import type { FullTextIndexes } from './full-text.js';
 import { HIGH, type ResourceRecord, resourceKeys } from './index-keys.js';
+import { currentForwardReferences, type ForwardReferences, forwardReferences } from './index-stats.js';
 import { type CompiledValue, compileValue, type Probe } from './probes.js';
 import { referencesOf } from './references.js';
 import type { SearchIndexDb } from './search-projector.js';
@@ -40,12 +42,19 @@ export interface PlanContext {
 }
 
 /** A compiled clause. */
-interface Evaluator {
-  /** An upper bound of the number of matches (cheap). */
-  estimate(): number | Promise<number>;
+export interface Evaluator {
+  /**
+   * An upper bound of the number of matches (cheap); counting may stop at
+   * `limit` (the result is then at least `limit`).
+   */
+  estimate(limit?: number): number | Promise<number>;
+  /** Estimate after the other clauses, with a limit derived from the smallest of them. */
+  deferEstimate?: boolean;
   evaluate(): Promise<Set<string>>;
   /** Whether one resource matches (from its index keys). */
   check(id: string, type: string): Promise<boolean>;
+  /** The candidates that match (as `check` on each, in one go). */
+  filter?(candidates: Set<string>, type: string): Promise<Set<string>>;
   /** How many index entries scanning costs as much as one `check` (default {@link CHECK_COST}). */
   checkCost?: number;
 }
@@ -136,7 +145,8 @@ function systemRanges(ctx: PlanContext, p: Probe): Probe[] {
     for (const key of ctx.db.getKeys({ start, end: p.end, limit: 1 })) system = (key as Key[])[3];
     if (system === undefined) return out;
     const prefix = [...p.start, system, p.anySystem];
-    out.push({ start: prefix, end: [...prefix, HIGH] });
+    // A composite's probe keeps its check of the other components.
+    out.push({ start: prefix, end: [...prefix, HIGH], ...(p.accept ? { accept: p.accept } : {}) });
     start = [...p.start, system, HIGH];
   }
 }
@@ -233,15 +243,44 @@ function chainEvaluator(
     return { start: prefix, end: [...prefix, HIGH] };
   };
   let matches: Promise<Set<string>> | undefined;
+  /** This search's view of the forward references (`null`: not built, check from the store). */
+  let forward: ForwardReferences | null | undefined;
+  const forwardRefs = () => (forward ??= forwardReferences(ctx.db, type, clause.param.code, 0) ?? null);
+  /** The targets as `type/id`. */
+  let wantedRefs: Set<string> | undefined;
+  const wanted = async () => {
+    if (!wantedRefs) {
+      wantedRefs = new Set();
+      for (const t of await targets()) for (const id of t.ids) wantedRefs.add(`${t.type}/${id}`);
+    }
+    return wantedRefs;
+  };
+  /** The targets by their number in the forward references. */
+  let wantedNumbers: Uint8Array | undefined;
+  const wantedIn = async (refs: ForwardReferences) => {
+    if (!wantedNumbers) {
+      wantedNumbers = new Uint8Array(refs.targets.size);
+      for (const ref of await wanted()) {
+        const n = refs.targets.get(ref);
+        if (n !== undefined) wantedNumbers[n] = 1;
+      }
+    }
+    return wantedNumbers;
+  };
+  const refers = (refs: number | number[] | undefined, want: Uint8Array) =>
+    refs !== undefined && (typeof refs === 'number' ? want[refs] === 1 : refs.some((r) => want[r] === 1));
   return {
-    // A check reads one (usually cached) resource and extracts one parameter: cheap.
-    checkCost: 4,
-    async estimate() {
+    // A check reads one (usually cached) resource and extracts one parameter: cheap; with forward references, a lookup.
+    checkCost: currentForwardReferences(ctx.db, type, clause.param.code) ? 1 : 4,
+    deferEstimate: true,
+    async estimate(limit = COUNT_CAP) {
+      const cap = Math.min(limit, COUNT_CAP);
       let n = 0;
       for (const t of await targets())
         for (const id of t.ids) {
-          n += ctx.db.getCount({ ...rangeOf(t.type, id), limit: COUNT_CAP });
-          if (n >= COUNT_CAP) return n;
+          n += ctx.db.getCount({ ...rangeOf(t.type, id), limit: cap });
+          // Beyond the limit: more than any candidate count it is compared with.
+          if (n >= cap) return n + 1;
         }
       return n;
     },
@@ -254,12 +293,26 @@ function chainEvaluator(
         return out;
       })()),
     async check(id) {
+      // The references of every resource, from the index (built once this pays; see `index-stats.ts`).
+      const refs = forwardRefs();
+      if (refs) return refers(refs.bySource.get(id), await wantedIn(refs));
+      const want = await wanted();
       const stored = await ctx.store.read(type, id);
       if (!stored || stored.deleted) return false;
-      const wanted = await targets();
       return referencesOf(ctx.registry, stored, clause.param.code).some(([t, tid]) =>
-        wanted.some((w) => w.type === t && w.ids.has(tid)),
+        want.has(`${t}/${tid}`),
       );
+    },
+    async filter(candidates, t) {
+      const refs = forwardRefs();
+      const kept = new Set<string>();
+      if (!refs) {
+        for (const id of candidates) if (await this.check(id, t)) kept.add(id);
+        return kept;
+      }
+      const want = await wantedIn(refs);
+      for (const id of candidates) if (refers(refs.bySource.get(id), want)) kept.add(id);
+      return kept;
     },
   };
 }
@@ -337,6 +390,37 @@ function compileClause(ctx: PlanContext, type: string, clause: SearchClause): Ev
 }
 
 /**
+ * The evaluators of ANDed clauses: date clauses on one parameter (each one
+ * value, not negated) become one evaluator scanning their common window
+ * when possible (`date-window.ts`); every other clause its own.
+ */
+function compileClauses(ctx: PlanContext, type: string, clauses: SearchClause[]): Evaluator[] {
+  const out: Evaluator[] = [];
+  const dates = new Map<string, ParamClause[]>();
+  for (const c of clauses) {
+    if (
+      c.kind === 'param' &&
+      c.param.type === 'date' &&
+      c.modifier === undefined &&
+      c.values.length === 1 &&
+      c.values[0]!.kind === 'date' &&
+      c.values[0]!.prefix !== 'ne'
+    ) {
+      const group = dates.get(c.param.code);
+      if (group) group.push(c);
+      else dates.set(c.param.code, [c]);
+    } else out.push(compileClause(ctx, type, c));
+  }
+  for (const [code, group] of dates) {
+    const each = group.map((c) => compileClause(ctx, type, c));
+    const window = group.length > 1 ? dateWindowEvaluator(ctx, type, code, group, each) : undefined;
+    if (window) out.push(window);
+    else out.push(...each);
+  }
+  return out;
+}
+
+/**
  * The ids of `type` matching every clause, planned by selectivity.
  *
  * @example
@@ -350,8 +434,14 @@ export async function evaluateClauses(
   clauses: SearchClause[],
 ): Promise<Set<string>> {
   if (clauses.length === 0) return new Set(allIds(ctx, type));
-  const evaluators = clauses.map((c) => compileClause(ctx, type, c));
-  const estimated = await Promise.all(evaluators.map(async (e) => ({ e, n: await e.estimate() })));
+  const evaluators = compileClauses(ctx, type, clauses);
+  const estimated = await Promise.all(
+    evaluators.filter((e) => !e.deferEstimate).map(async (e) => ({ e, n: await e.estimate() })),
+  );
+  // Deferred estimates need not count beyond what makes them lose to the smallest clause.
+  const least = Math.min(...estimated.map((x) => x.n));
+  for (const e of evaluators)
+    if (e.deferEstimate) estimated.push({ e, n: await e.estimate(least * (e.checkCost ?? CHECK_COST)) });
   estimated.sort((a, b) => a.n - b.n);
   let candidates = await estimated[0]!.e.evaluate();
   for (const { e, n } of estimated.slice(1)) {
@@ -359,7 +449,8 @@ export async function evaluateClauses(
     if (n <= candidates.size * (e.checkCost ?? CHECK_COST)) {
       const other = await e.evaluate();
       candidates = new Set([...candidates].filter((id) => other.has(id)));
-    } else {
+    } else if (e.filter) candidates = await e.filter(candidates, type);
+    else {
       const kept = new Set<string>();
       for (const id of candidates) {
         if (await e.check(id, type)) kept.add(id);

@@ -15,6 +15,7 @@ import {
   type ValueQuery,
 } from '@fhirstream/core';
 import type { Key } from 'lmdb';
+import { compositeProbes } from './composite.js';
 import { HIGH, MAX_KEY_STRING, PRESENCE_TAGS } from './index-keys.js';
 
 /** A range of index keys, with an optional check of each key in it. */
@@ -129,6 +130,8 @@ export function compileValue(
       return numberProbes(['n', ...base], v);
     case 'quantity':
       return quantityProbes(base, v);
+    case 'composite':
+      return compositeProbes(type, code, v, now, compileValue);
     case 'text':
       return plain([]);
   }

@@ -130,6 +130,39 @@ describe.skipIf(!present)('search over Synthea bundles', () => {
     );
   });
 
+  it('composite: systolic blood pressure above 130 mm[Hg], in the same component', async () => {
+    type Component = { code?: R['code']; valueQuantity?: { value?: number; system?: string; code?: string } };
+    const isLoinc = (c: Component, code: string) =>
+      codings(c as R, 'code').some((x) => x.system === 'http://loinc.org' && x.code === code);
+    const high = (c: Component) =>
+      c.valueQuantity?.system === 'http://unitsofmeasure.org' &&
+      c.valueQuantity.code === 'mm[Hg]' &&
+      (c.valueQuantity.value ?? 0) > 130;
+    const components = (r: R) =>
+      r.resourceType === 'Observation' ? ((r.component as Component[]) ?? []) : [];
+    const expected = all.filter((r) => components(r).some((c) => isLoinc(c, '8480-6') && high(c))).length;
+    expect(expected).toBeGreaterThan(0);
+    const value = 'http://loinc.org|8480-6$gt130|http://unitsofmeasure.org|mm[Hg]';
+    const r = await timed('Observation?component-code-value-quantity=8480-6$gt130', 'Observation', [
+      ['component-code-value-quantity', value],
+    ]);
+    expect(r.total).toBe(expected);
+    const diastolic = all.filter((r) =>
+      components(r).some((c) => isLoinc(c, '8462-4') && (c.valueQuantity?.value ?? 0) > 130),
+    ).length;
+    const d = await timed('Observation?component-code-value-quantity=8462-4$gt130', 'Observation', [
+      ['component-code-value-quantity', '8462-4$gt130'],
+    ]);
+    expect(d.total).toBe(diastolic);
+    // Pairing the diastolic code with another component's value (the systolic one) would find more.
+    const crossPaired = all.filter(
+      (r) =>
+        components(r).some((c) => isLoinc(c, '8462-4')) &&
+        components(r).some((c) => (c.valueQuantity?.value ?? 0) > 130),
+    ).length;
+    expect(crossPaired).toBeGreaterThan(diastolic);
+  });
+
   it('_has and compartment', async () => {
     const byCode = new Map<string, Set<string>>();
     for (const r of all)

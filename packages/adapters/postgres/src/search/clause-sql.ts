@@ -11,6 +11,7 @@ import {
   uriAncestors,
   type ValueQuery,
 } from '@fhirstream/core';
+import { compositeSql } from './composite-sql.js';
 import { clip } from './index-rows.js';
 import { dateSql, numberSql, quantitySql } from './prefix-sql.js';
 import type { IndexTable, SearchTables } from './search-tables.js';
@@ -188,6 +189,10 @@ function paramSql(
     });
     return alts.join(' OR ');
   }
+  if (first?.kind === 'composite')
+    return compositeSql(q, env.tables.composite, type, r, code, values, (v) =>
+      valueSql(q, undefined, v, env.now),
+    );
   const compiled = values.map((v) => valueSql(q, modifier, v, env.now));
   const parts: string[] = [];
   const byTable = new Map<IndexTable, string[]>();
@@ -270,6 +275,7 @@ function valueSql(q: SqlParams, modifier: string | undefined, v: ValueQuery, now
       return quantitySql(q, v);
     case 'missing':
     case 'text':
+    case 'composite':
       return { table: 'token', cond: 'FALSE' };
   }
 }

@@ -12,6 +12,7 @@ import {
   type SearchParameterRegistry,
   UCUM_SYSTEM,
 } from '@fhirstream/core';
+import { type CompositeRow, compositeRows } from './composite-rows.js';
 
 /** Longest string kept in an indexed column (queries clip the same way). */
 export const MAX_INDEXED_STRING = 240;
@@ -41,6 +42,8 @@ export interface IndexRows {
   reference: Array<[string, string | null, string | null, string | null, string | null, string | null]>;
   /** param, uri. */
   uri: Array<[string, string]>;
+  /** Composite values: one row per row of each component (see `composite-rows.ts`). */
+  composite: CompositeRow[];
 }
 
 /** The resource record: sort values, present parameters and full text. */
@@ -70,15 +73,7 @@ export function indexRows(
   lastUpdated: string,
   registry: SearchParameterRegistry,
 ): { rows: IndexRows; record: RecordRow } {
-  const rows: IndexRows = {
-    token: [],
-    tokenText: [],
-    string: [],
-    date: [],
-    number: [],
-    reference: [],
-    uri: [],
-  };
+  const rows = emptyRows();
   const seen = new Set<string>();
   const add = <T extends unknown[]>(list: T[], row: T, tag: string) => {
     const key = `${tag}\u0000${row.join('\u0000')}`;
@@ -174,8 +169,31 @@ function addValueRows(rows: IndexRows, code: string, v: IndexValue, add: Add): v
       if (v.version !== undefined) add(rows.uri, [code, clip(`${v.value}|${v.version}`)], 'u');
       return;
     case 'composite':
+      // `rep`: unique within the resource (the rows only grow).
+      for (const row of compositeRows(code, rows.composite.length, v, plainRows))
+        add(rows.composite, row, 'c');
       return;
   }
+}
+
+function emptyRows(): IndexRows {
+  return {
+    token: [],
+    tokenText: [],
+    string: [],
+    date: [],
+    number: [],
+    reference: [],
+    uri: [],
+    composite: [],
+  };
+}
+
+/** The rows one (component) value writes as a plain parameter (param column `''`). */
+function plainRows(v: IndexValue): IndexRows {
+  const rows = emptyRows();
+  addValueRows(rows, '', v, (list, row) => list.push(row));
+  return rows;
 }
 
 /** The text and the tail of it starting at each word, so a prefix search finds a prefix of any word. */

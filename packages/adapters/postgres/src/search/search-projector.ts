@@ -28,7 +28,7 @@ import {
 export const SEARCH_INDEX_PROJECTOR = 'search-index';
 
 /** Bump when the table layout changes: the runtime then rebuilds the index from seq 1. */
-const LAYOUT_VERSION = 1;
+const LAYOUT_VERSION = 2;
 
 /** Resources written before the first `ANALYZE` of a generation's tables (then at each doubling). */
 const ANALYZE_FIRST = 500;

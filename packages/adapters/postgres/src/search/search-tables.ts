@@ -14,6 +14,7 @@
  * | `num`  | k, sys, unit, value                            | number, quantity (UCUM canonical)|
  * | `ref`  | ttype, tid, url, isys, ival                    | reference, chains, `_has`, includes, compartments |
  * | `uri`  | value                                          | uri, `:below`, `:above`          |
+ * | `cmp`  | rep, n, and the columns of each kind above     | composites (`composite-rows.ts`) |
  */
 import type { PoolClient } from 'pg';
 import { quoteIdent } from '../sql-names.js';
@@ -28,10 +29,20 @@ export interface SearchTables {
   number: string;
   reference: string;
   uri: string;
+  composite: string;
 }
 
 /** The index tables (every table but `res`), by the key of {@link SearchTables}. */
-export const INDEX_TABLES = ['token', 'tokenText', 'string', 'date', 'number', 'reference', 'uri'] as const;
+export const INDEX_TABLES = [
+  'token',
+  'tokenText',
+  'string',
+  'date',
+  'number',
+  'reference',
+  'uri',
+  'composite',
+] as const;
 export type IndexTable = (typeof INDEX_TABLES)[number];
 
 const SUFFIX: Record<keyof SearchTables, string> = {
@@ -43,6 +54,7 @@ const SUFFIX: Record<keyof SearchTables, string> = {
   number: 'num',
   reference: 'ref',
   uri: 'uri',
+  composite: 'cmp',
 };
 
 /**
@@ -72,6 +84,9 @@ const COLUMNS: Record<IndexTable, string> = {
   reference:
     'ttype text COLLATE "C", tid text COLLATE "C", url text COLLATE "C", isys text, ival text COLLATE "C"',
   uri: 'value text COLLATE "C" NOT NULL',
+  composite: `rep int NOT NULL, n smallint NOT NULL, system text COLLATE "C", tvalue text COLLATE "C",
+    norm text COLLATE "C", low float8, high float8, nk "char", nsys text, unit text COLLATE "C", num float8,
+    ttype text COLLATE "C", tid text COLLATE "C", url text COLLATE "C", uri text COLLATE "C"`,
 };
 
 /** The value columns of each index table, in the order of the row tuples of `index-rows.ts`. */
@@ -105,6 +120,23 @@ export const VALUE_COLUMNS: Record<IndexTable, Array<[name: string, pgType: stri
     ['ival', 'text'],
   ],
   uri: [['value', 'text']],
+  composite: [
+    ['rep', 'int4'],
+    ['n', 'int2'],
+    ['system', 'text'],
+    ['tvalue', 'text'],
+    ['norm', 'text'],
+    ['low', 'float8'],
+    ['high', 'float8'],
+    ['nk', '"char"'],
+    ['nsys', 'text'],
+    ['unit', 'text'],
+    ['num', 'float8'],
+    ['ttype', 'text'],
+    ['tid', 'text'],
+    ['url', 'text'],
+    ['uri', 'text'],
+  ],
 };
 
 /** Lookup indexes per table (besides `(type, id)` for removal); each entry is a column list. */
@@ -116,6 +148,8 @@ const INDEXES: Record<IndexTable, string[]> = {
   number: ['type, param, k, unit, value'],
   reference: ['type, param, ttype, tid'],
   uri: ['type, param, value'],
+  // The first component (a token in every R4 composite but one) drives a search; the others join on (type, id).
+  composite: ['type, param, n, tvalue, system'],
 };
 
 /**

@@ -2,7 +2,11 @@
  * Parsing of one filter parameter (`name[:modifier][.chain]=value[,value]`,
  * `_has:...`, `_list`) into a {@link SearchClause} of a given resource type.
  */
-import { isResourceType } from '../../definitions/index.js';
+import {
+  allSearchParameters,
+  isResourceType,
+  type SearchParameterDefinition,
+} from '../../definitions/index.js';
 import { FhirError } from '../../errors/fhir-error.js';
 import {
   normalizeSearchString,
@@ -15,7 +19,13 @@ import {
   splitEscaped,
   unescapeValue,
 } from './parse-values.js';
-import type { ParamRef, SearchClause, SearchParameterLookup, ValueQuery } from './types.js';
+import type {
+  CompositeComponentQuery,
+  ParamRef,
+  SearchClause,
+  SearchParameterLookup,
+  ValueQuery,
+} from './types.js';
 
 /** Thrown while parsing a parameter that strict handling rejects and lenient handling drops. */
 export class SearchRejection extends Error {
@@ -35,6 +45,7 @@ const OK_MODIFIERS: Record<string, readonly string[]> = {
   date: ['missing'],
   number: ['missing'],
   quantity: ['missing'],
+  composite: ['missing'],
 };
 const UNSUPPORTED_MODIFIERS: Record<string, readonly string[]> = {
   string: ['text'],
@@ -54,6 +65,24 @@ export interface ClauseEnv {
 }
 
 const lookupType = (resourceType: string) => (resourceType === '*' ? 'Resource' : resourceType);
+
+let officialByUrl: Map<string, SearchParameterDefinition> | undefined;
+
+/**
+ * An official R4 search parameter by canonical URL.
+ *
+ * @example
+ * ```ts
+ * officialParameterByUrl('http://hl7.org/fhir/SearchParameter/clinical-code')?.type; // 'token'
+ * ```
+ */
+export function officialParameterByUrl(url: string): SearchParameterDefinition | undefined {
+  officialByUrl ??= new Map(allSearchParameters().map((p) => [p.url, p]));
+  return officialByUrl.get(url);
+}
+
+/** Component value types a composite can be made of. */
+const COMPONENT_TYPES = new Set(['token', 'string', 'date', 'number', 'quantity', 'reference', 'uri']);
 
 const toRef = (def: { code: string; type: ParamRef['type']; url: string; target?: string[] }): ParamRef => ({
   code: def.code,
@@ -101,11 +130,12 @@ export function parseClause(resourceType: string, name: string, raw: string, env
     if (values.some((v) => !v.text.trim())) throw new FhirError('invalid', `Empty value for ${name}`);
     return { kind: 'param', param, values };
   }
-  if (def.type === 'composite' || def.type === 'special') {
+  if (def.type === 'special') {
     throw new SearchRejection('not-supported', `Search parameter ${code} (${def.type}) is not supported`);
   }
   if (modifier !== undefined) checkModifier(def.type, modifier, name, def.target);
-  const values = parseValues(param, modifier, raw, name);
+  const components = def.type === 'composite' ? compositeComponents(def, env) : [];
+  const values = parseValues(param, modifier, raw, name, components);
   return { kind: 'param', param, ...(modifier !== undefined ? { modifier } : {}), values };
 }
 
@@ -125,7 +155,23 @@ function checkModifier(type: string, modifier: string, name: string, targets?: s
   throw unknownModifier(name);
 }
 
-function parseValues(param: ParamRef, modifier: string | undefined, raw: string, name: string): ValueQuery[] {
+/** The component parameters of a composite, from its definition (`component[].definition`). */
+function compositeComponents(def: SearchParameterDefinition, env: ClauseEnv): ParamRef[] {
+  const components = (def.component ?? []).map(
+    (c) => env.lookup.byUrl?.(c.definition) ?? officialParameterByUrl(c.definition),
+  );
+  if (components.length === 0 || components.some((c) => !c || !COMPONENT_TYPES.has(c.type)))
+    throw new SearchRejection('not-supported', `Composite search parameter ${def.code} is not supported`);
+  return components.map((c) => toRef(c!));
+}
+
+function parseValues(
+  param: ParamRef,
+  modifier: string | undefined,
+  raw: string,
+  name: string,
+  components: ParamRef[],
+): ValueQuery[] {
   if (modifier === 'missing') {
     if (raw !== 'true' && raw !== 'false') throw new FhirError('invalid', `${name} must be true or false`);
     return [{ kind: 'missing', missing: raw === 'true' }];
@@ -133,7 +179,23 @@ function parseValues(param: ParamRef, modifier: string | undefined, raw: string,
   const parts = splitEscaped(raw, ',');
   if (parts.length === 0 || parts.some((p) => p === ''))
     throw new FhirError('invalid', `Empty value in ${name}=${raw}`, { expression: [name] });
+  if (param.type === 'composite') return parts.map((part) => parseComposite(components, part, name));
   return parts.map((part) => parseOne(param, modifier, part, name));
+}
+
+/** `comp1$comp2[$…]`: each part parsed by its component's type (prefixes allowed where that type takes them). */
+function parseComposite(components: ParamRef[], part: string, name: string): ValueQuery {
+  const parts = splitEscaped(part, '$');
+  if (parts.length !== components.length || parts.some((p) => p === ''))
+    throw new FhirError(
+      'invalid',
+      `Invalid value for search parameter ${name}: '${part}' needs ${components.length} components separated by '$'`,
+      { expression: [name] },
+    );
+  return {
+    kind: 'composite',
+    components: parts.map((p, i) => parseOne(components[i]!, undefined, p, name) as CompositeComponentQuery),
+  };
 }
 
 function parseOne(param: ParamRef, modifier: string | undefined, part: string, name: string): ValueQuery {

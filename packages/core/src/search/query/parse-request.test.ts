@@ -294,6 +294,112 @@ describe('parseSearchRequest', () => {
   });
 });
 
+describe('composite parameters', () => {
+  const UCUM = 'http://unitsofmeasure.org';
+  it('parses each component by its own type, with prefixes on the components that take them', () => {
+    const c = first(
+      parse('Observation', [['code-value-quantity', `http://loinc.org|8302-2$gt150|${UCUM}|cm`]]),
+    );
+    expect(c.param).toMatchObject({ code: 'code-value-quantity', type: 'composite' });
+    expect(c.values).toEqual([
+      {
+        kind: 'composite',
+        components: [
+          { kind: 'token', system: 'http://loinc.org', code: '8302-2' },
+          { kind: 'quantity', prefix: 'gt', value: 150, low: 149.5, high: 150.5, system: UCUM, code: 'cm' },
+        ],
+      },
+    ]);
+    const date = first(parse('Observation', [['code-value-date', '1234-5$le2020-01']])).values[0];
+    expect(date).toMatchObject({
+      components: [
+        { kind: 'token', code: '1234-5' },
+        { kind: 'date', prefix: 'le', raw: '2020-01' },
+      ],
+    });
+    const str = first(parse('Observation', [['code-value-string', 'x$Zoë']])).values[0];
+    expect(str).toMatchObject({ components: [{ code: 'x' }, { kind: 'string', normalized: 'zoe' }] });
+    // A prefix-like token is a code: tokens take no prefixes.
+    const concept = first(parse('Observation', [['code-value-concept', 'gt1$ne2']])).values[0];
+    expect(concept).toEqual({
+      kind: 'composite',
+      components: [
+        { kind: 'token', code: 'gt1' },
+        { kind: 'token', code: 'ne2' },
+      ],
+    });
+    const numbers = first(parse('MolecularSequence', [['chromosome-window-coordinate', '1$ge100$lt200']]))
+      .values[0];
+    expect(numbers).toMatchObject({
+      components: [{ code: '1' }, { kind: 'number', prefix: 'ge', value: 100 }, { prefix: 'lt', value: 200 }],
+    });
+  });
+  it('comma is OR, repetition is AND, escaped $ stays in a component', () => {
+    const q = parse('Observation', [
+      ['code-value-concept', 'a$b,c$d'],
+      ['code-value-concept', 'e$f\\$g'],
+    ]);
+    const [one, two] = q.types[0]!.clauses as ParamClause[];
+    expect(
+      one!.values.map((v) =>
+        v.kind === 'composite' ? v.components.map((c) => c.kind === 'token' && c.code) : [],
+      ),
+    ).toEqual([
+      ['a', 'b'],
+      ['c', 'd'],
+    ]);
+    expect(two!.values[0]).toMatchObject({ components: [{ code: 'e' }, { code: 'f$g' }] });
+    expect(q.selfParams).toEqual([
+      ['code-value-concept', 'a$b,c$d'],
+      ['code-value-concept', 'e$f\\$g'],
+    ]);
+  });
+  it(':missing is allowed, other modifiers are not', () => {
+    expect(first(parse('Observation', [['code-value-quantity:missing', 'true']])).values).toEqual([
+      { kind: 'missing', missing: true },
+    ]);
+    expect(code(() => parse('Observation', [['code-value-quantity:exact', 'a$1']], 'strict'))).toBe(
+      'unknown-parameter',
+    );
+  });
+  it('rejects malformed composite values in both modes', () => {
+    for (const bad of ['8302-2', '8302-2$1$2', '$150', '8302-2$', '8302-2$xx150', '8302-2$150|cm', 'a$1,']) {
+      expect(code(() => parse('Observation', [['code-value-quantity', bad]]))).toBe('invalid');
+      expect(code(() => parse('Observation', [['code-value-quantity', bad]], 'strict'))).toBe('invalid');
+    }
+    expect(code(() => parse('Observation', [['code-value-date', 'a$2020-13']]))).toBe('invalid');
+    expect(code(() => parse('Observation', [['code-value-nope', 'a$1']], 'strict'))).toBe(
+      'unknown-parameter',
+    );
+  });
+  it('uses the lookup for component definitions, falling back to the official ones', () => {
+    const lookup = {
+      get: (t: string, c: string) =>
+        c === 'pair'
+          ? {
+              url: 'http://x/pair',
+              code: 'pair',
+              base: [t],
+              type: 'composite' as const,
+              expression: 'Observation.component',
+              component: [
+                { definition: 'http://hl7.org/fhir/SearchParameter/clinical-code', expression: 'code' },
+                { definition: 'http://x/missing', expression: 'value' },
+              ],
+            }
+          : undefined,
+    };
+    expect(
+      code(() =>
+        parseSearchRequest(
+          { resourceType: 'Observation', params: [['pair', 'a$b']], handling: 'strict' },
+          { lookup },
+        ),
+      ),
+    ).toBe('not-supported');
+  });
+});
+
 describe('cursor', () => {
   it('round-trips and checks the query', () => {
     const fp = queryFingerprint('Patient', [['name', 'x']]);

@@ -7,7 +7,7 @@ import type { OperationOutcomeIssue } from 'fhir/r4';
 import { getSearchParameter, isResourceType, patientCompartmentParams } from '../../definitions/index.js';
 import { FhirError } from '../../errors/fhir-error.js';
 import type { SearchParams, SearchRequest } from '../types.js';
-import { type ClauseEnv, parseClause, SearchRejection } from './parse-clause.js';
+import { type ClauseEnv, officialParameterByUrl, parseClause, SearchRejection } from './parse-clause.js';
 import { splitEscaped, unescapeValue } from './parse-values.js';
 import type {
   IncludeSpec,
@@ -31,7 +31,10 @@ export interface ParseSearchOptions {
 }
 
 /** The official R4 search parameters as a {@link SearchParameterLookup}. */
-export const officialSearchParameters: SearchParameterLookup = { get: getSearchParameter };
+export const officialSearchParameters: SearchParameterLookup = {
+  get: getSearchParameter,
+  byUrl: officialParameterByUrl,
+};
 
 /** The query parameter carrying the paging cursor. */
 export const CURSOR_PARAM = '_cursor';

@@ -13,6 +13,8 @@ export type SearchPrefix = 'eq' | 'ne' | 'gt' | 'lt' | 'ge' | 'le' | 'sa' | 'eb'
 /** Where search parameters come from: the official tables, or a registry with runtime additions. */
 export interface SearchParameterLookup {
   get(resourceType: string, code: string): SearchParameterDefinition | undefined;
+  /** A parameter by canonical URL (the components of composites); default: the official ones. */
+  byUrl?(url: string): SearchParameterDefinition | undefined;
 }
 
 /** Token `[system|]code`: `system` undefined = any system, `''` = no system; `code` undefined = any code (`system|`). */
@@ -95,6 +97,26 @@ export interface UriQuery {
   value: string;
 }
 
+/** A value of one component of a composite: parsed by the type of the component's SearchParameter. */
+export type CompositeComponentQuery =
+  | TokenQuery
+  | StringQuery
+  | DateQuery
+  | NumberQuery
+  | QuantityQuery
+  | ReferenceQuery
+  | UriQuery;
+
+/**
+ * composite: `comp1$comp2[$…]`, one value per component (in the order of
+ * SearchParameter.component); matches when every component matches within
+ * the same repetition (one extracted composite value).
+ */
+export interface CompositeQuery {
+  kind: 'composite';
+  components: CompositeComponentQuery[];
+}
+
 /** `:missing=true|false`. */
 export interface MissingQuery {
   kind: 'missing';
@@ -119,6 +141,7 @@ export type ValueQuery =
   | ReferenceQuery
   | ReferenceIdentifierQuery
   | UriQuery
+  | CompositeQuery
   | MissingQuery
   | TextQuery;
 
