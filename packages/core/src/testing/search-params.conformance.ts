@@ -102,18 +102,23 @@ export function describeParameterTypes(options: SearchConformanceOptions): void 
     it('date: edges of the precision ranges', async () => {
       const b = (v: string) => f().ids('Patient', [['birthdate', v]]);
       // p1 = [1980-05-15, end of day], p3 = the whole of May 1980, p2 = the whole of 1990.
-      expect(await b('ge1980-05-31')).toEqual(P('p2'));
+      // ge / le: some part of the value at or after the start (at or before the end) of the search range.
+      expect(await b('ge1980-05-31')).toEqual(P('p2', 'p3'));
       expect(await b('gt1980-05-30')).toEqual(P('p2', 'p3'));
-      expect(await b('le1980-05-01')).toEqual([]);
+      expect(await b('le1980-05-01')).toEqual(P('p3'));
+      expect(await b('le1980-04-30')).toEqual([]);
+      expect(await b('ge1990-12-31')).toEqual(P('p2'));
+      expect(await b('ge1991')).toEqual([]);
       expect(await b('lt1980-05-02')).toEqual(P('p3'));
       expect(await b('eb1980-05-31')).toEqual(P('p1'));
       expect(await b('sa1980-04-30')).toEqual(P('p1', 'p2', 'p3'));
       expect(await b('ne1980-05-15')).toEqual(P('p2', 'p3'));
       expect(await b('1980-05-15T12:00')).toEqual([]);
       expect(await b('gt1980-05-15T23:59:59.999Z')).toEqual(P('p2', 'p3'));
-      expect(await b('ge1980-05-15T23:59:59.999Z')).toEqual(P('p2', 'p3'));
+      expect(await b('ge1980-05-15T23:59:59.999Z')).toEqual(P('p1', 'p2', 'p3'));
       expect(await b('lt1980-05-15T00:00:00.000Z')).toEqual(P('p3'));
-      expect(await b('le1990-01-01')).toEqual(P('p1', 'p3'));
+      expect(await b('le1990-01-01')).toEqual(P('p1', 'p2', 'p3'));
+      expect(await b('le1989-12-31')).toEqual(P('p1', 'p3'));
       expect(await b('le1990-01-02')).toEqual(P('p1', 'p2', 'p3'));
       expect(await b('le1990-12-31')).toEqual(P('p1', 'p2', 'p3'));
     });

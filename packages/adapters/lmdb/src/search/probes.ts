@@ -152,18 +152,12 @@ function dateProbes(base: Key[], v: DateQuery, now: number): CompiledValue {
       return one({ start: [...dh, ph, HIGH], end: [...dh, HIGH] });
     case 'lt':
       return one({ start: d, end: [...d, pl] });
+    // ge / le: some part of the value is at or after the start (at or before the end) of the search
+    // value's range — as the subscription matcher, HAPI and Medplum read them (see docs/search-comparison.md).
     case 'ge':
-      return one({
-        start: [...dh, pl],
-        end: [...dh, HIGH],
-        accept: (k) => (k[3] as number) > ph || (k[4] as number) >= pl,
-      });
+      return one({ start: [...dh, pl], end: [...dh, HIGH] });
     case 'le':
-      return one({
-        start: d,
-        end: [...d, ph, HIGH],
-        accept: (k) => (k[3] as number) < pl || (k[4] as number) <= ph,
-      });
+      return one({ start: d, end: [...d, ph, HIGH] });
     case 'sa':
       return one({ start: [...d, ph, HIGH], end: [...d, HIGH] });
     case 'eb':

@@ -26,10 +26,11 @@ export function dateSql(q: SqlParams, v: DateQuery, now: number): ValueSql {
       return one(`x.high > ${ph()}`);
     case 'lt':
       return one(`x.low < ${pl()}`);
+    // Some part of the value at or after the start (at or before the end) of the search range.
     case 'ge':
-      return one(`x.high >= ${pl()} AND (x.high > ${ph()} OR x.low >= ${pl()})`);
+      return one(`x.high >= ${pl()}`);
     case 'le':
-      return one(`x.low <= ${ph()} AND (x.low < ${pl()} OR x.high <= ${ph()})`);
+      return one(`x.low <= ${ph()}`);
     case 'sa':
       return one(`x.low > ${ph()}`);
     case 'eb':
