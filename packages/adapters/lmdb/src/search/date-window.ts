@@ -11,17 +11,11 @@
  * clauses' own matches.
  */
 import type { DateQuery, ParamClause } from '@fhirstream/core';
-import { compareKeys, type Key } from 'lmdb';
+import type { Key } from 'lmdb';
 import { HIGH } from './index-keys.js';
 import { dateSpans } from './index-stats.js';
-import type { Evaluator, PlanContext } from './planner.js';
-import { compileValue, type Probe } from './probes.js';
-
-/** Counting stops here (as the planner's estimates). */
-const COUNT_CAP = 50_000;
-
-const inProbe = (k: Key[], p: Probe) =>
-  compareKeys(k, p.start) >= 0 && compareKeys(k, p.end) < 0 && (!p.accept || p.accept(k));
+import { COUNT_CAP, type Evaluator, type PlanContext } from './planner.js';
+import { compileValue, inProbe, type Probe } from './probes.js';
 
 /**
  * One evaluator for date clauses on `type`.`code` (each a single, not

@@ -14,7 +14,7 @@ import {
   uriAncestors,
   type ValueQuery,
 } from '@fhirstream/core';
-import type { Key } from 'lmdb';
+import { compareKeys, type Key } from 'lmdb';
 import { compositeProbes } from './composite.js';
 import { HIGH, MAX_KEY_STRING, PRESENCE_TAGS } from './index-keys.js';
 
@@ -227,4 +227,9 @@ function quantityProbes(base: Key[], v: QuantityQuery): CompiledValue {
     negate: first?.negate ?? false,
     ...(first?.negate ? { within: exact(['q', ...base]) } : {}),
   };
+}
+
+/** Whether an index key falls in a probe's range and passes its check. */
+export function inProbe(k: Key[], p: Probe): boolean {
+  return compareKeys(k, p.start) >= 0 && compareKeys(k, p.end) < 0 && (!p.accept || p.accept(k));
 }

@@ -14,12 +14,7 @@ import type { LmdbProjector } from '../lmdb-projector.js';
 import type { FullTextIndexes } from './full-text.js';
 import { generationCheckpoint, openSearchIndexEnv } from './index-env.js';
 import { IndexWorkerClient } from './index-worker-client.js';
-import {
-  indexDbName,
-  SEARCH_INDEX_PROJECTOR,
-  type SearchIndexDb,
-  SearchIndexWriter,
-} from './index-writer.js';
+import { SEARCH_INDEX_PROJECTOR, type SearchIndexDb, SearchIndexWriter } from './index-writer.js';
 
 export { HIGH_WATER_KEY, SEARCH_INDEX_PROJECTOR, type SearchIndexDb } from './index-writer.js';
 
@@ -68,16 +63,8 @@ export function searchIndexProjector(
   const writer = new SearchIndexWriter(env, registry, (type, id, vid) => backend.readVersion(type, id, vid));
   const worker = options.worker === false ? undefined : new IndexWorkerClient(backend.options, registry);
   const minBatch = (options.worker !== false && options.worker?.minBatch) || 64;
-  /** The main thread's handles (the worker has its own). */
-  const dbs = new Map<number, SearchIndexDb>();
-  const db = (generation = active): SearchIndexDb => {
-    let found = dbs.get(generation);
-    if (!found) {
-      found = env.root.openDB<unknown, Key>({ name: indexDbName(generation) });
-      dbs.set(generation, found);
-    }
-    return found;
-  };
+  /** This thread's handles are the writer's (the worker has its own). */
+  const db = (generation = active): SearchIndexDb => writer.db(generation);
   let active = 1;
   return {
     name: SEARCH_INDEX_PROJECTOR,
@@ -106,11 +93,10 @@ export function searchIndexProjector(
     },
     async reset(generation) {
       fullText?.drop(generation);
-      writer.forget(generation);
       await worker?.forget(generation);
       await env.checkpoints.remove(generationCheckpoint(generation));
       await db(generation).drop();
-      dbs.delete(generation);
+      writer.forget(generation);
     },
     activate(generation) {
       active = generation;
