@@ -12,7 +12,8 @@ import type { Consumer, ConsumerMessages, JsMsg } from '@nats-io/jetstream';
  * One worker of a durable pull consumer: buffers what JetStream delivers,
  * hands it to the handler a batch at a time in seq order, keeps the batch
  * alive (`working`) while the handler runs, then acks it — or naks it with a
- * delay when the handler throws.
+ * delay when the handler throws, together with everything delivered behind it
+ * until that delay is over, so the group still sees events in seq order.
  */
 export class NatsConsumerWorker implements ChangeConsumer {
   readonly #queue: JsMsg[] = [];
@@ -21,6 +22,8 @@ export class NatsConsumerWorker implements ChangeConsumer {
   #wake: (() => void) | undefined;
   #stopping = false;
   #failures = 0;
+  /** After a failed batch: messages delivered before this time are nak'd, keeping seq order. */
+  #holdUntil = 0;
   #done: Promise<void> = Promise.resolve();
 
   constructor(
@@ -37,6 +40,8 @@ export class NatsConsumerWorker implements ChangeConsumer {
       max_messages: this.options.batchSize,
       callback: (msg) => {
         if (this.#abort.signal.aborted) return;
+        const held = this.#holdUntil - Date.now();
+        if (held > 0) return msg.nak(held);
         this.#queue.push(msg);
         this.#wake?.();
       },
@@ -91,7 +96,11 @@ export class NatsConsumerWorker implements ChangeConsumer {
       this.#failures += 1;
       this.options.onError?.(error, events);
       const delay = (this.options.retryDelayMs ?? defaultRetryDelay)(this.#failures, error);
+      // Give back the batch and everything behind it, and nak whatever arrives
+      // until the delay is over: nothing after the failed batch is handled first.
+      this.#holdUntil = Date.now() + delay;
       for (const { msg } of batch) msg.nak(delay);
+      for (const msg of this.#queue.splice(0)) msg.nak(delay);
     } finally {
       clearInterval(keepAlive);
     }
