@@ -22,6 +22,7 @@ describe('loadConfig', () => {
       host: '127.0.0.1',
       port: 8080,
       consistencyTimeoutMs: 10_000,
+      maxProjectionLag: 10_000,
     });
     expect(describeConfig(config)).toBe('role all, store lmdb (./.data), no stream');
   });

@@ -31,6 +31,8 @@ export interface ServerConfig {
   port: number;
   /** Longest wait of a read for the projections to reach the caller's writes (read-your-writes). */
   consistencyTimeoutMs: number;
+  /** Write backpressure: writes wait while the search projections are more than this many changes behind (0: off). */
+  maxProjectionLag: number;
   /** How often an `api` process reads the workers' checkpoints while a request waits for them. */
   checkpointPollMs: number;
   /** This process's name in the consumer groups (reusing a name resumes its pending batches). */
@@ -97,6 +99,7 @@ const envSchema = z.object({
   HOST: optional(z.string()),
   PORT: optional(integer(0, 65_535)),
   FHIR_CONSISTENCY_TIMEOUT_MS: optional(integer(0, 600_000)),
+  FHIR_MAX_PROJECTION_LAG: optional(integer(0, 100_000_000)),
   FHIR_CHECKPOINT_POLL_MS: optional(integer(1, 60_000)),
   FHIR_WORKER_NAME: optional(z.string().regex(/^[A-Za-z0-9_-]+$/, 'expected letters, digits, _ and -')),
 });
@@ -183,6 +186,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     host: e.HOST ?? '127.0.0.1',
     port: e.PORT ?? (role === 'projector' ? 8081 : 8080),
     consistencyTimeoutMs: e.FHIR_CONSISTENCY_TIMEOUT_MS ?? 10_000,
+    maxProjectionLag: e.FHIR_MAX_PROJECTION_LAG ?? 10_000,
     checkpointPollMs: e.FHIR_CHECKPOINT_POLL_MS ?? 20,
     workerName: e.FHIR_WORKER_NAME ?? `${hostname().replace(/[^A-Za-z0-9_-]/g, '_')}-${process.pid}`,
   };

@@ -109,7 +109,10 @@ interface RoleParts {
 
 type Closers = Array<() => Promise<void>>;
 
-const fhirLimits = (config: ServerConfig) => ({ consistencyTimeoutMs: config.consistencyTimeoutMs });
+const fhirLimits = (config: ServerConfig) => ({
+  consistencyTimeoutMs: config.consistencyTimeoutMs,
+  maxProjectionLag: config.maxProjectionLag,
+});
 
 /** One process does it all: the projectors run from the store's log (today's `pnpm start`). */
 async function startInProcess(

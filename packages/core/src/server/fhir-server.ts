@@ -88,6 +88,7 @@ export async function createFhirServer(options: FhirServerOptions): Promise<Fhir
     defaultCount: 50,
     maxCount: 1000,
     consistencyTimeoutMs: 10_000,
+    maxProjectionLag: 10_000,
     ...options.limits,
   };
   const operations = new Map<string, OperationHandler>([[validateOperation.name, validateOperation]]);
@@ -108,6 +109,23 @@ export async function createFhirServer(options: FhirServerOptions): Promise<Fhir
         timeoutMs: limits.consistencyTimeoutMs,
         projectors: search.projectors.map((p) => p.name),
       });
+    },
+    async admitWrite() {
+      if (!search || limits.maxProjectionLag <= 0) return;
+      const target = (await options.store.headSeq()) - limits.maxProjectionLag;
+      if (target <= 0) return;
+      try {
+        await runtime.waitFor(target, {
+          timeoutMs: limits.consistencyTimeoutMs,
+          projectors: search.projectors.map((p) => p.name),
+        });
+      } catch (error) {
+        if (!(error instanceof FhirError) || error.code !== 'timeout') throw error;
+        throw new FhirError(
+          'timeout',
+          `The search index is more than ${limits.maxProjectionLag} changes behind and did not catch up within ${limits.consistencyTimeoutMs} ms; nothing was written, retry later`,
+        );
+      }
     },
   };
   for (const projector of search?.projectors ?? []) await runtime.register(projector);

@@ -14,8 +14,16 @@ export interface ServerLimits {
   defaultCount: number;
   /** Largest `_count` (default 1,000; larger values are capped). */
   maxCount: number;
-  /** Longest wait for projections in read-your-writes (default 10,000 ms). */
+  /** Longest wait for projections in read-your-writes, and for a write held back by {@link maxProjectionLag} (default 10,000 ms). */
   consistencyTimeoutMs: number;
+  /**
+   * Write backpressure: a write waits while the search projections are more
+   * than this many events behind the head of the log, so that a search after
+   * a long ingest finds them caught up within `consistencyTimeoutMs`. A write
+   * still held back after `consistencyTimeoutMs` answers 503 and changes
+   * nothing. 0 turns it off (default 10,000).
+   */
+  maxProjectionLag: number;
 }
 
 /** Everything the interaction handlers share: passed in, never global. */
@@ -31,6 +39,8 @@ export interface ServerDeps {
   conditionalLock: AsyncMutex;
   /** Wait until the search projections have applied `seq` (no-op without search or seq). */
   settle(seq: number | undefined): Promise<void>;
+  /** Called before every commit: waits while the search projections lag too far behind (see {@link ServerLimits.maxProjectionLag}). */
+  admitWrite(): Promise<void>;
   /** Resolves once every SearchParameter resource written so far is registered with the engine. */
   searchParametersReady?: () => Promise<void>;
 }

@@ -42,6 +42,7 @@ export async function commitOps(
     if (op.op !== 'delete') deps.validate(op.resource, op.resource.resourceType);
     await deps.access.canWrite?.(ctx, op);
   }
+  await deps.admitWrite();
   return deps.store.commit(ops);
 }
 

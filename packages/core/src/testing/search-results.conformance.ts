@@ -123,6 +123,66 @@ export function describeWrites(options: SearchConformanceOptions): void {
       expect(await f().ids('Practitioner', [['name', 'wilson']])).toEqual(['Practitioner/pr1']);
       expect(await f().ids('Practitioner', [['name', 'house']])).toEqual([]);
     });
+    it('_summary=count equals the number of matches through repeats, updates and deletes', async () => {
+      const obs = (id: string, codes: string[], subject: string) =>
+        ({
+          resourceType: 'Observation',
+          id,
+          status: 'final',
+          code: { coding: codes.map((code) => ({ system: LOINC, code })) },
+          subject: { reference: subject },
+        }) as AnyResource;
+      const queries: SearchParams[] = [
+        [['code', `${LOINC}|1-1`]],
+        [['code', '1-1']],
+        [['code', `${LOINC}|1-1,${LOINC}|2-2`]],
+        [['subject', 'Patient/a']],
+        [['subject', 'a']],
+        [['code:not', `${LOINC}|1-1`]],
+        [['code', `${LOINC}|2-2`]],
+      ];
+      const agree = async () => {
+        for (const q of queries) {
+          const counted = await f().search('Observation', [...q, ['_summary', 'count']]);
+          expect(counted.total, JSON.stringify(q)).toBe((await f().ids('Observation', q)).length);
+        }
+      };
+      // c1 carries the code twice: it is one match.
+      await f().load([
+        obs('c1', ['1-1', '1-1', '2-2'], 'Patient/a'),
+        obs('c2', ['1-1'], 'Patient/a'),
+        obs('c3', ['2-2'], 'Patient/b'),
+      ]);
+      await agree();
+      expect(
+        (
+          await f().search('Observation', [
+            ['code', `${LOINC}|1-1`],
+            ['_summary', 'count'],
+          ])
+        ).total,
+      ).toBe(2);
+      await f().load([obs('c2', ['2-2'], 'Patient/b')]);
+      await agree();
+      await f().remove('Observation', 'c1');
+      await agree();
+      expect(
+        (
+          await f().search('Observation', [
+            ['code', `${LOINC}|1-1`],
+            ['_summary', 'count'],
+          ])
+        ).total,
+      ).toBe(0);
+      expect(
+        (
+          await f().search('Observation', [
+            ['code', `${LOINC}|2-2`],
+            ['_summary', 'count'],
+          ])
+        ).total,
+      ).toBe(2);
+    });
     it('updates replace every index value of the previous version', async () => {
       await f().load([
         {

@@ -4,7 +4,6 @@
  * resources whose reference keys point at them.
  */
 import type { SearchClause } from '@fhirstream/core';
-import type { Key } from 'lmdb';
 import { HIGH } from './index-keys.js';
 import { currentForwardReferences, type ForwardReferences, forwardReferences } from './index-stats.js';
 import { COUNT_CAP, type Evaluator, evaluateClauses, type PlanContext } from './planner.js';
@@ -81,7 +80,7 @@ export function chainEvaluator(
         const out = new Set<string>();
         for (const t of await targets())
           for (const id of t.ids)
-            for (const key of ctx.db.getKeys(rangeOf(t.type, id))) out.add((key as Key[])[5] as string);
+            for (const source of ctx.ids.getKeys(rangeOf(t.type, id))) out.add(source as string);
         return out;
       })()),
     async check(id) {

@@ -39,9 +39,9 @@ export function dateWindowEvaluator(
       return undefined;
     probes.push(p);
   }
-  // What the clauses would scan on their own.
-  let alternative = 0;
-  for (const p of probes) alternative += ctx.db.getCount({ start: p.start, end: p.end, limit: COUNT_CAP });
+  // What the clauses would scan on their own (counted only when the spans are not built).
+  const alternative = () =>
+    probes.reduce((n, p) => n + ctx.db.getCount({ start: p.start, end: p.end, limit: COUNT_CAP }), 0);
   const spans = dateSpans(ctx.db, type, code, alternative);
   if (!spans) return undefined;
 

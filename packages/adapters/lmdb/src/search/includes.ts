@@ -63,8 +63,8 @@ export async function includedResources(
               : [spec.param];
           for (const code of codes) {
             const prefix: Key[] = ['r', sourceType, code, r.resourceType, r.id];
-            for (const key of ctx.db.getKeys({ start: prefix, end: [...prefix, HIGH] }))
-              wanted.push([sourceType, (key as Key[])[5] as string]);
+            for (const id of ctx.ids.getKeys({ start: prefix, end: [...prefix, HIGH] }))
+              wanted.push([sourceType, id as string]);
           }
         }
       }

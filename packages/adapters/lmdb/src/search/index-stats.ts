@@ -13,6 +13,9 @@ import type { Key } from 'lmdb';
 import { HIGH } from './index-keys.js';
 import { HIGH_WATER_KEY, type SearchIndexDb } from './index-writer.js';
 
+/** A cost in index keys, or how to count it (only counted when a structure is not built yet). */
+type Cost = number | (() => number);
+
 interface Entry {
   hw: number;
   built: boolean;
@@ -29,7 +32,7 @@ function derived<T>(
   db: SearchIndexDb,
   name: string,
   buildCost: () => number,
-  alternativeCost: number,
+  alternativeCost: Cost,
   build: () => T | undefined,
 ): T | undefined {
   const hw = (db.get(HIGH_WATER_KEY) as number | undefined) ?? 0;
@@ -41,7 +44,7 @@ function derived<T>(
   const entry = entries.get(name);
   if (entry?.hw === hw) {
     if (entry.built) return entry.value as T | undefined;
-  } else if (buildCost() > alternativeCost) {
+  } else if (buildCost() > (typeof alternativeCost === 'number' ? alternativeCost : alternativeCost())) {
     entries.set(name, { hw, built: false, value: undefined });
     return undefined;
   }
@@ -82,7 +85,7 @@ export function dateSpans(
   db: SearchIndexDb,
   type: string,
   code: string,
-  alternativeCost: number,
+  alternativeCost: Cost,
 ): DateSpans | undefined {
   const range = { start: ['d', type, code], end: ['d', type, code, HIGH] };
   return derived(
@@ -148,7 +151,7 @@ export function forwardReferences(
   db: SearchIndexDb,
   type: string,
   code: string,
-  alternativeCost: number,
+  alternativeCost: Cost,
 ): ForwardReferences | undefined {
   const range = { start: ['r', type, code], end: ['r', type, code, HIGH] };
   return derived(

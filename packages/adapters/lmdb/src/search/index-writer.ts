@@ -18,6 +18,7 @@ import type { ChangeEvent, SearchParameterRegistry, StoredResource } from '@fhir
 import { groupByResource, indexedParams, lifeInBatch } from '@fhirstream/core';
 import * as lmdb from 'lmdb';
 import { asBinary, type Database, type Key } from 'lmdb';
+import { ID_KEY_ENCODER, type IdKeysDb } from './id-keys.js';
 import { generationCheckpoint, type SearchIndexEnv } from './index-env.js';
 import { indexKeys, type ResourceRecord, resourceKeys, type TokenText, wordTailKeys } from './index-keys.js';
 
@@ -82,6 +83,7 @@ interface Planned {
  */
 export class SearchIndexWriter {
   readonly #dbs = new Map<number, SearchIndexDb>();
+  readonly #idDbs = new Map<number, IdKeysDb>();
   /** Per generation, the token texts whose `tw` keys are committed (ids from {@link newTexts}). */
   readonly #knownTexts = new Map<number, Set<string>>();
 
@@ -101,9 +103,22 @@ export class SearchIndexWriter {
     return db;
   }
 
+  /** A handle on the database of `generation` whose keys read as their id (see `id-keys.ts`). */
+  ids(generation: number): IdKeysDb {
+    let db = this.#idDbs.get(generation);
+    if (!db) {
+      // `keyEncoder` is an lmdb option its typings leave out.
+      const options = { name: indexDbName(generation), keyEncoder: ID_KEY_ENCODER } as { name: string };
+      db = this.env.root.openDB<unknown, Key>(options);
+      this.#idDbs.set(generation, db);
+    }
+    return db;
+  }
+
   /** Forget what this writer remembers of a generation (it was dropped). */
   forget(generation: number): void {
     this.#dbs.delete(generation);
+    this.#idDbs.delete(generation);
     this.#knownTexts.delete(generation);
   }
 

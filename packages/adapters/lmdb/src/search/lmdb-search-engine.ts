@@ -29,7 +29,7 @@ import type { LmdbBackend } from '../lmdb-backend.js';
 import { FullTextIndexes } from './full-text.js';
 import { includedResources } from './includes.js';
 import type { ResourceRecord } from './index-keys.js';
-import { evaluateClauses, indexedTypes, type PlanContext, recordOf } from './planner.js';
+import { countClauses, evaluateClauses, indexedTypes, type PlanContext, recordOf } from './planner.js';
 import {
   HIGH_WATER_KEY,
   SEARCH_INDEX_PROJECTOR,
@@ -113,6 +113,7 @@ export function createLmdbSearchEngine(options: LmdbSearchEngineOptions): LmdbSe
       const parsed = parameters.parse(request, options);
       const ctx: PlanContext = {
         db: projector.db(),
+        ids: projector.ids(),
         generation: projector.activeGeneration,
         fullText,
         store,
@@ -128,6 +129,17 @@ export function createLmdbSearchEngine(options: LmdbSearchEngineOptions): LmdbSe
       const cursor = parsed.cursor !== undefined ? decodeCursor(parsed.cursor, fingerprint) : undefined;
       const snapshot = cursor?.snapshot ?? (await store.headSeq());
 
+      if (parsed.summary === 'count') {
+        const total = countOnly(ctx, parsed, snapshot);
+        if (total !== undefined)
+          return {
+            matches: [],
+            included: [],
+            total,
+            selfParams: parsed.selfParams,
+            warnings: parsed.warnings,
+          };
+      }
       const rows = await matchingRows(ctx, parsed, snapshot);
       const descending = parsed.sort.map((k) => k.descending);
       rows.sort((a, b) => compareSortTuples(a, b, descending));
@@ -177,6 +189,18 @@ export function createLmdbSearchEngine(options: LmdbSearchEngineOptions): LmdbSe
     },
   };
   return engine;
+}
+
+/**
+ * `_summary=count` answered by counting index keys (see `countClauses`), when
+ * the search is over one type and nothing was indexed after `snapshot`.
+ */
+function countOnly(ctx: PlanContext, parsed: ParsedSearch, snapshot: number): number | undefined {
+  const [tq, ...more] = parsed.types;
+  if (!tq || more.length > 0 || tq.resourceType === '*') return undefined;
+  const highWater = (ctx.db.get(HIGH_WATER_KEY) as number | undefined) ?? 0;
+  if (highWater > snapshot) return undefined;
+  return countClauses(ctx, tq.resourceType, tq.clauses);
 }
 
 /** Every matching row as its sort tuple (sort values, then type and id), without rows created after `snapshot`. */

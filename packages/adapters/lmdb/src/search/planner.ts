@@ -11,6 +11,7 @@ import type { Key } from 'lmdb';
 import { chainEvaluator } from './chain.js';
 import { dateWindowEvaluator } from './date-window.js';
 import type { FullTextIndexes } from './full-text.js';
+import type { IdKeysDb } from './id-keys.js';
 import { HIGH, type ResourceRecord, resourceKeys } from './index-keys.js';
 import { type CompiledValue, compileValue, inProbe, type Probe } from './probes.js';
 import type { SearchIndexDb } from './search-projector.js';
@@ -28,6 +29,8 @@ const CHECK_COST = 64;
 /** What evaluation needs. */
 export interface PlanContext {
   db: SearchIndexDb;
+  /** The same database, its keys read as the resource id they end with (for scans that collect ids). */
+  ids: IdKeysDb;
   generation: number;
   fullText: FullTextIndexes;
   store: ResourceStore;
@@ -56,6 +59,8 @@ export interface Evaluator {
   filter?(candidates: Set<string>, type: string): Promise<Set<string>>;
   /** How many index entries scanning costs as much as one `check` (default {@link CHECK_COST}). */
   checkCost?: number;
+  /** The exact number of matches when the index can count them without reading keys (else undefined). */
+  count?(): number | undefined;
 }
 
 /**
@@ -92,8 +97,7 @@ export async function keysOf(ctx: PlanContext, type: string, id: string): Promis
 /** Every id of a type, in id order. */
 export function allIds(ctx: PlanContext, type: string): string[] {
   const ids: string[] = [];
-  for (const key of ctx.db.getKeys({ start: ['a', type], end: ['a', type, HIGH] }))
-    ids.push((key as Key[])[2] as string);
+  for (const id of ctx.ids.getKeys({ start: ['a', type], end: ['a', type, HIGH] })) ids.push(id as string);
   return ids;
 }
 
@@ -151,11 +155,40 @@ function systemRanges(ctx: PlanContext, p: Probe): Probe[] {
 }
 
 function scanProbe(ctx: PlanContext, probe: Probe, into: Set<string>): void {
-  for (const p of ranges(ctx, probe))
+  for (const p of ranges(ctx, probe)) {
+    if (!p.accept) {
+      for (const id of ctx.ids.getKeys({ start: p.start, end: p.end })) into.add(id as string);
+      continue;
+    }
     for (const key of ctx.db.getKeys({ start: p.start, end: p.end })) {
       const k = key as Key[];
-      if (!p.accept || p.accept(k)) into.add(k[k.length - 1] as string);
+      if (p.accept(k)) into.add(k[k.length - 1] as string);
     }
+  }
+}
+
+/**
+ * Elements before the id in the keys of tags whose exact-value probes hold
+ * one key per resource: `indexKeys` writes a parameter's identical keys once.
+ */
+const VALUE_ELEMENTS: Record<string, number> = {
+  t: 5,
+  r: 5,
+  ri: 5,
+  riv: 4,
+  ru: 4,
+  u: 4,
+  se: 4,
+  tx: 4,
+  to: 6,
+};
+
+/** Whether every key in the range is `[...start, id]`: a count of keys is then a count of resources. */
+function oneKeyPerResource(p: Probe): boolean {
+  const { start, end } = p;
+  if (p.accept || start.length !== VALUE_ELEMENTS[start[0] as string]) return false;
+  if (end.length !== start.length + 1 || end[start.length] !== HIGH) return false;
+  return start.every((e, i) => e === end[i]);
 }
 
 function countProbe(ctx: PlanContext, probe: Probe): number {
@@ -172,6 +205,12 @@ function valuesEvaluator(ctx: PlanContext, type: string, values: CompiledValue[]
     probes.some((probe) => ranges(ctx, probe).some((p) => keys.some((k) => inProbe(k, p))));
   let cached: Set<string> | undefined;
   return {
+    count() {
+      if (negated.length > 0 || positive.length !== 1) return undefined;
+      const rs = ranges(ctx, positive[0]!);
+      if (rs.length !== 1 || !oneKeyPerResource(rs[0]!)) return undefined;
+      return ctx.db.getCount({ start: rs[0]!.start, end: rs[0]!.end });
+    },
     estimate: () =>
       negated.length > 0 ? typeCount(ctx, type) : positive.reduce((n, p) => n + countProbe(ctx, p), 0),
     async evaluate() {
@@ -276,8 +315,7 @@ function compileClause(ctx: PlanContext, type: string, clause: SearchClause): Ev
         const out = new Set<string>();
         for (const p of clause.params) {
           const prefix = ['r', type, p.code, clause.compartmentType, clause.id];
-          for (const key of ctx.db.getKeys({ start: prefix, end: [...prefix, HIGH] }))
-            out.add((key as Key[])[5] as string);
+          for (const id of ctx.ids.getKeys({ start: prefix, end: [...prefix, HIGH] })) out.add(id as string);
         }
         if (type === clause.compartmentType && recordOf(ctx, type, clause.id)) out.add(clause.id);
         return out;
@@ -317,6 +355,21 @@ function compileClauses(ctx: PlanContext, type: string, clauses: SearchClause[])
 }
 
 /**
+ * The number of resources of `type` matching `clauses` when the index can
+ * count it without reading keys: one clause of one exact value (a token
+ * `system|code`, a reference `Type/id`…). Undefined otherwise.
+ *
+ * @example
+ * ```ts
+ * countClauses(ctx, 'Observation', parsed.types[0].clauses); // 1243, or undefined
+ * ```
+ */
+export function countClauses(ctx: PlanContext, type: string, clauses: SearchClause[]): number | undefined {
+  if (clauses.length !== 1) return undefined;
+  return compileClauses(ctx, type, clauses)[0]?.count?.();
+}
+
+/**
  * The ids of `type` matching every clause, planned by selectivity.
  *
  * @example
@@ -331,6 +384,7 @@ export async function evaluateClauses(
 ): Promise<Set<string>> {
   if (clauses.length === 0) return new Set(allIds(ctx, type));
   const evaluators = compileClauses(ctx, type, clauses);
+  if (evaluators.length === 1) return evaluators[0]!.evaluate();
   const estimated = await Promise.all(
     evaluators.filter((e) => !e.deferEstimate).map(async (e) => ({ e, n: await e.estimate() })),
   );

@@ -231,5 +231,31 @@ function quantityProbes(base: Key[], v: QuantityQuery): CompiledValue {
 
 /** Whether an index key falls in a probe's range and passes its check. */
 export function inProbe(k: Key[], p: Probe): boolean {
-  return compareKeys(k, p.start) >= 0 && compareKeys(k, p.end) < 0 && (!p.accept || p.accept(k));
+  return compareFlat(k, p.start) >= 0 && compareFlat(k, p.end) < 0 && (!p.accept || p.accept(k));
+}
+
+/**
+ * lmdb's `compareKeys` for keys of strings and numbers (index keys and probe
+ * bounds), without its generic recursion: elements in order, a missing
+ * element first, numbers before strings. Any other element falls back to
+ * `compareKeys`.
+ *
+ * @example
+ * ```ts
+ * compareFlat(['d', 'Encounter', 'date', 5, 'x'], ['d', 'Encounter', 'date', 5]); // 1
+ * ```
+ */
+export function compareFlat(a: Key[], b: Key[]): number {
+  for (let i = 0; ; i++) {
+    const x = a[i];
+    const y = b[i];
+    if (x === undefined) return y === undefined ? 0 : -1;
+    if (y === undefined) return 1;
+    const tx = typeof x;
+    const ty = typeof y;
+    if ((tx !== 'string' && tx !== 'number') || (ty !== 'string' && ty !== 'number'))
+      return compareKeys(a, b);
+    if (tx !== ty) return tx === 'number' ? -1 : 1;
+    if (x !== y) return (x as string | number) < (y as string | number) ? -1 : 1;
+  }
 }

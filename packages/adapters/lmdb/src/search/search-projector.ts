@@ -12,6 +12,7 @@ import type { Key } from 'lmdb';
 import type { LmdbBackend } from '../lmdb-backend.js';
 import type { LmdbProjector } from '../lmdb-projector.js';
 import type { FullTextIndexes } from './full-text.js';
+import type { IdKeysDb } from './id-keys.js';
 import { generationCheckpoint, openSearchIndexEnv } from './index-env.js';
 import { IndexWorkerClient } from './index-worker-client.js';
 import { SEARCH_INDEX_PROJECTOR, type SearchIndexDb, SearchIndexWriter } from './index-writer.js';
@@ -34,6 +35,8 @@ export interface SearchIndexProjectorOptions {
 
 /** The search index projector, with its worker thread to stop. */
 export interface SearchIndexProjector extends LmdbProjector<unknown, Key> {
+  /** The database of a generation (default: the active one) as an {@link IdKeysDb}: keys read as their resource id. */
+  ids(generation?: number): IdKeysDb;
   /** Stop the index worker (after the runtime stopped). */
   close(): Promise<void>;
   /** The index worker: `off` (not configured or not started yet), `ready` (takes large batches). */
@@ -65,11 +68,13 @@ export function searchIndexProjector(
   const minBatch = (options.worker !== false && options.worker?.minBatch) || 64;
   /** This thread's handles are the writer's (the worker has its own). */
   const db = (generation = active): SearchIndexDb => writer.db(generation);
+  const ids = (generation = active): IdKeysDb => writer.ids(generation);
   let active = 1;
   return {
     name: SEARCH_INDEX_PROJECTOR,
     version: LAYOUT_VERSION,
     db,
+    ids,
     get activeGeneration() {
       return active;
     },

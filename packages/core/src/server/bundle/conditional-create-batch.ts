@@ -76,6 +76,7 @@ export async function processConditionalCreates(
         results.push({ kind: 'error', error: entryError(e.index, error) });
       }
     }
+    if (ops.length > 0) await deps.admitWrite();
     const commit = ops.length > 0 ? await deps.store.commit(ops) : undefined;
     if (commit) await deps.settle(commit.seq);
     const stored = (r: Result): StoredResource | FhirError => {

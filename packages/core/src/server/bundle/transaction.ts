@@ -204,6 +204,7 @@ async function runTransaction(
 
   let commit: CommitResult | undefined;
   if (ops.length > 0) {
+    await deps.admitWrite();
     try {
       commit = await deps.store.commit(ops);
     } catch (error) {
