@@ -48,15 +48,19 @@ export function chainEvaluator(
   };
   /** The targets by their number in the forward references. */
   let wantedNumbers: Uint8Array | undefined;
+  /** The structure `wantedNumbers` numbers into (a write between two uses may bring a new one). */
+  let wantedFor: ForwardReferences | undefined;
   const wantedIn = async (refs: ForwardReferences) => {
-    if (!wantedNumbers) {
-      wantedNumbers = new Uint8Array(refs.targets.size);
-      for (const ref of await wanted()) {
-        const n = refs.targets.get(ref);
-        if (n !== undefined) wantedNumbers[n] = 1;
-      }
+    if (wantedNumbers && wantedFor === refs) return wantedNumbers;
+    const want = await wanted();
+    const numbers = new Uint8Array(refs.targets.size);
+    for (const ref of want) {
+      const n = refs.targets.get(ref);
+      if (n !== undefined) numbers[n] = 1;
     }
-    return wantedNumbers;
+    wantedFor = refs;
+    wantedNumbers = numbers;
+    return numbers;
   };
   const refers = (refs: number | number[] | undefined, want: Uint8Array) =>
     refs !== undefined && (typeof refs === 'number' ? want[refs] === 1 : refs.some((r) => want[r] === 1));
@@ -65,6 +69,14 @@ export function chainEvaluator(
     checkCost: currentForwardReferences(ctx.db, type, clause.param.code) ? 1 : 4,
     deferEstimate: true,
     async estimate(limit = COUNT_CAP) {
+      const current = currentForwardReferences(ctx.db, type, clause.param.code);
+      if (current) {
+        // Exact, from memory: the sources of each wanted target.
+        const want = await wantedIn(current);
+        let n = 0;
+        for (let i = 0; i < want.length; i++) if (want[i] === 1) n += current.counts[i]!;
+        return n;
+      }
       const cap = Math.min(limit, COUNT_CAP);
       let n = 0;
       for (const t of await targets())

@@ -138,6 +138,10 @@ export function dateSpans(
  */
 export interface ForwardReferences {
   targets: Map<string, number>;
+  /** Each target's `[targetType, targetId]`, by its number. */
+  names: Array<[string, string]>;
+  /** How many sources reference each target, by its number. */
+  counts: number[];
   bySource: Map<string, number | number[]>;
 }
 
@@ -161,6 +165,8 @@ export function forwardReferences(
     alternativeCost,
     () => {
       const targets = new Map<string, number>();
+      const names: Array<[string, string]> = [];
+      const counts: number[] = [];
       const bySource = new Map<string, number | number[]>();
       let n = 0;
       let last = '';
@@ -173,15 +179,20 @@ export function forwardReferences(
         if (ref !== last) {
           last = ref;
           target = targets.get(ref) ?? targets.size;
+          if (target === names.length) {
+            names.push([k[3] as string, k[4] as string]);
+            counts.push(0);
+          }
           targets.set(ref, target);
         }
+        counts[target]! += 1;
         const refs = bySource.get(id);
         if (refs === undefined) bySource.set(id, target);
         else if (typeof refs === 'number') bySource.set(id, [refs, target]);
         else refs.push(target);
         if (++n > MAX_ENTRIES) return undefined;
       }
-      return { targets, bySource };
+      return { targets, names, counts, bySource };
     },
   );
 }

@@ -13,6 +13,7 @@ import { dateWindowEvaluator } from './date-window.js';
 import type { FullTextIndexes } from './full-text.js';
 import type { IdKeysDb } from './id-keys.js';
 import { HIGH, type ResourceRecord, resourceKeys } from './index-keys.js';
+import { forwardReferences } from './index-stats.js';
 import { type CompiledValue, compileValue, inProbe, type Probe } from './probes.js';
 import type { SearchIndexDb } from './search-projector.js';
 
@@ -280,7 +281,22 @@ function compileClause(ctx: PlanContext, type: string, clause: SearchClause): Ev
         const sources = await evaluateClauses(ctx, clause.sourceType, [clause.inner]);
         const prefix: Key[] = ['r', clause.sourceType, clause.param.code, ...(type === '*' ? [] : [type])];
         const range = { start: prefix, end: [...prefix, HIGH] };
-        if (sources.size * CHECK_COST < ctx.db.getCount({ ...range, limit: COUNT_CAP })) {
+        // The sources' references from memory, once they are worth holding (see `index-stats.ts`).
+        const refs = forwardReferences(
+          ctx.db,
+          clause.sourceType,
+          clause.param.code,
+          sources.size * CHECK_COST,
+        );
+        if (refs) {
+          for (const sourceId of sources) {
+            const targets = refs.bySource.get(sourceId);
+            for (const n of typeof targets === 'number' ? [targets] : (targets ?? [])) {
+              const [targetType, targetId] = refs.names[n]!;
+              if (type === '*' || targetType === type) out.add(targetId);
+            }
+          }
+        } else if (sources.size * CHECK_COST < ctx.db.getCount({ ...range, limit: COUNT_CAP })) {
           // Few sources: follow their own reference keys.
           for (const sourceId of sources) {
             for (const k of await keysOf(ctx, clause.sourceType, sourceId))
