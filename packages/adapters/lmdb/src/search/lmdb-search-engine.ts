@@ -141,9 +141,6 @@ export function createLmdbSearchEngine(options: LmdbSearchEngineOptions): LmdbSe
           };
       }
       const rows = await matchingRows(ctx, parsed, snapshot);
-      const descending = parsed.sort.map((k) => k.descending);
-      rows.sort((a, b) => compareSortTuples(a, b, descending));
-
       const result: SearchResult = {
         matches: [],
         included: [],
@@ -155,6 +152,8 @@ export function createLmdbSearchEngine(options: LmdbSearchEngineOptions): LmdbSe
         result.total = rows.length;
         return result;
       }
+      const descending = parsed.sort.map((k) => k.descending);
+      rows.sort((a, b) => compareSortTuples(a, b, descending));
 
       let start = 0;
       if (cursor?.direction === 'next') {
