@@ -1,13 +1,10 @@
 /**
  * `_include` and `_revinclude` (with `:iterate`) as follow-up queries on the
- * reference table. Results have no duplicates and never repeat a match.
+ * reference table; the rounds themselves are core's `includeRounds`.
  */
-import type { IncludeSpec, ResourceStore, StoredResource } from '@fhirstream/core';
+import { type IncludeSpec, includeRounds, type ResourceStore, type StoredResource } from '@fhirstream/core';
 import type { Pool } from 'pg';
 import type { SearchTables } from './search-tables.js';
-
-/** Most `:iterate` rounds (a guard against pathological graphs). */
-const MAX_ROUNDS = 8;
 
 /**
  * The resources `_include` / `_revinclude` add to a page of matches.
@@ -17,7 +14,7 @@ const MAX_ROUNDS = 8;
  * await includedResources(pool, tables, store, page, [{ sourceType: 'Observation', param: 'subject', iterate: false }], []);
  * ```
  */
-export async function includedResources(
+export function includedResources(
   pool: Pool,
   tables: SearchTables,
   store: ResourceStore,
@@ -25,14 +22,7 @@ export async function includedResources(
   include: IncludeSpec[],
   revinclude: IncludeSpec[],
 ): Promise<StoredResource[]> {
-  if (include.length === 0 && revinclude.length === 0) return [];
-  const seen = new Set(matches.map((r) => `${r.resourceType}/${r.id}`));
-  const out: StoredResource[] = [];
-  let frontier = matches;
-  for (let round = 0; round < MAX_ROUNDS && frontier.length > 0; round++) {
-    const inc = round === 0 ? include : include.filter((s) => s.iterate);
-    const rev = round === 0 ? revinclude : revinclude.filter((s) => s.iterate);
-    if (inc.length === 0 && rev.length === 0) break;
+  return includeRounds(store, matches, include, revinclude, async (frontier, inc, rev) => {
     const wanted: Array<[string, string]> = [];
     const keys = [frontier.map((r) => r.resourceType), frontier.map((r) => r.id)];
     if (inc.length > 0) {
@@ -69,16 +59,6 @@ export async function includedResources(
       );
       for (const row of rows) wanted.push([spec.sourceType, row.id]);
     }
-    const fresh = wanted.filter(([type, id]) => {
-      const k = `${type}/${id}`;
-      if (seen.has(k)) return false;
-      seen.add(k);
-      return true;
-    });
-    const read = await Promise.all(fresh.map(([type, id]) => store.read(type, id)));
-    const next = read.filter((r): r is StoredResource => r !== undefined && !r.deleted);
-    out.push(...next);
-    frontier = next;
-  }
-  return out;
+    return wanted;
+  });
 }
