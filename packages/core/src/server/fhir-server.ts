@@ -94,6 +94,12 @@ export async function createFhirServer(options: FhirServerOptions): Promise<Fhir
   const operations = new Map<string, OperationHandler>([[validateOperation.name, validateOperation]]);
   for (const op of options.operations ?? []) operations.set(op.name, op);
   const search = options.search;
+  /** Wait until the search projectors have applied `seq`, at most `consistencyTimeoutMs`. */
+  const searchReaches = (seq: number) =>
+    runtime.waitFor(seq, {
+      timeoutMs: limits.consistencyTimeoutMs,
+      projectors: search?.projectors.map((p) => p.name),
+    });
   const deps: ServerDeps = {
     store: options.store,
     runtime,
@@ -105,20 +111,14 @@ export async function createFhirServer(options: FhirServerOptions): Promise<Fhir
     conditionalLock: new AsyncMutex(),
     async settle(seq) {
       if (!search || !seq) return;
-      await runtime.waitFor(seq, {
-        timeoutMs: limits.consistencyTimeoutMs,
-        projectors: search.projectors.map((p) => p.name),
-      });
+      await searchReaches(seq);
     },
     async admitWrite() {
       if (!search || limits.maxProjectionLag <= 0) return;
       const target = (await options.store.headSeq()) - limits.maxProjectionLag;
       if (target <= 0) return;
       try {
-        await runtime.waitFor(target, {
-          timeoutMs: limits.consistencyTimeoutMs,
-          projectors: search.projectors.map((p) => p.name),
-        });
+        await searchReaches(target);
       } catch (error) {
         if (!(error instanceof FhirError) || error.code !== 'timeout') throw error;
         throw new FhirError(

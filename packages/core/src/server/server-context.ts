@@ -79,11 +79,7 @@ export async function awaitProjections(
   if (!deps.search || ctx.consistency === 'eventual') return;
   await deps.searchParametersReady?.();
   const seq = typeof ctx.minSeq === 'number' ? ctx.minSeq : await deps.store.seqCovering(types);
-  if (seq <= 0) return;
-  await deps.runtime.waitFor(seq, {
-    timeoutMs: deps.limits.consistencyTimeoutMs,
-    projectors: deps.search.projectors.map((p) => p.name),
-  });
+  if (seq > 0) await deps.settle(seq);
 }
 
 /** The relative location of a version: `Patient/1/_history/2`. */

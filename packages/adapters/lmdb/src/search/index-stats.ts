@@ -11,7 +11,7 @@
  */
 import type { Key } from 'lmdb';
 import { HIGH } from './index-keys.js';
-import { HIGH_WATER_KEY, type SearchIndexDb } from './index-writer.js';
+import { highWater, type SearchIndexDb } from './index-writer.js';
 
 /** A cost in index keys, or how to count it (only counted when a structure is not built yet). */
 type Cost = number | (() => number);
@@ -25,17 +25,18 @@ interface Entry {
 const caches = new WeakMap<SearchIndexDb, Map<string, Entry>>();
 
 /**
- * The structure `name` of `db`, built by `build` (which may decline with
- * `undefined`), or `undefined` when it is not worth building yet.
+ * The structure `name` of `db`, built by `build` from one scan of `range`
+ * (which may decline with `undefined`), or `undefined` when it is not worth
+ * building yet.
  */
 function derived<T>(
   db: SearchIndexDb,
   name: string,
-  buildCost: () => number,
+  range: { start: Key[]; end: Key[] },
   alternativeCost: Cost,
   build: () => T | undefined,
 ): T | undefined {
-  const hw = (db.get(HIGH_WATER_KEY) as number | undefined) ?? 0;
+  const hw = highWater(db);
   let entries = caches.get(db);
   if (!entries) {
     entries = new Map();
@@ -44,7 +45,10 @@ function derived<T>(
   const entry = entries.get(name);
   if (entry?.hw === hw) {
     if (entry.built) return entry.value as T | undefined;
-  } else if (buildCost() > (typeof alternativeCost === 'number' ? alternativeCost : alternativeCost())) {
+  } else if (
+    db.getCount({ ...range, limit: MAX_ENTRIES }) >
+    (typeof alternativeCost === 'number' ? alternativeCost : alternativeCost())
+  ) {
     entries.set(name, { hw, built: false, value: undefined });
     return undefined;
   }
@@ -57,7 +61,7 @@ function derived<T>(
 function current<T>(db: SearchIndexDb, name: string): T | undefined {
   const entry = caches.get(db)?.get(name);
   if (!entry?.built) return undefined;
-  return entry.hw === ((db.get(HIGH_WATER_KEY) as number | undefined) ?? 0) ? (entry.value as T) : undefined;
+  return entry.hw === highWater(db) ? (entry.value as T) : undefined;
 }
 
 /** Cap of the structures' size (a family larger than this is not held in memory). */
@@ -88,46 +92,40 @@ export function dateSpans(
   alternativeCost: Cost,
 ): DateSpans | undefined {
   const range = { start: ['d', type, code], end: ['d', type, code, HIGH] };
-  return derived(
-    db,
-    `d\u0000${type}\u0000${code}`,
-    () => db.getCount({ ...range, limit: MAX_ENTRIES }),
-    alternativeCost,
-    () => {
-      const lows: number[] = [];
-      const highs: number[] = [];
-      const ids: string[] = [];
-      const first = new Map<string, number>();
-      const multi = new Map<string, Array<[number, number]>>();
-      for (const key of db.getKeys(range)) {
-        const k = key as Key[];
-        const low = k[3] as number;
-        const high = k[4] as number;
-        const id = k[5] as string;
-        const i = first.get(id);
-        if (i === undefined) first.set(id, ids.length);
-        else {
-          const values = multi.get(id);
-          if (values) values.push([low, high]);
-          else
-            multi.set(id, [
-              [lows[i]!, highs[i]!],
-              [low, high],
-            ]);
-        }
-        lows.push(low);
-        highs.push(high);
-        ids.push(id);
-        if (ids.length > MAX_ENTRIES) return undefined;
+  return derived(db, `d\u0000${type}\u0000${code}`, range, alternativeCost, () => {
+    const lows: number[] = [];
+    const highs: number[] = [];
+    const ids: string[] = [];
+    const first = new Map<string, number>();
+    const multi = new Map<string, Array<[number, number]>>();
+    for (const key of db.getKeys(range)) {
+      const k = key as Key[];
+      const low = k[3] as number;
+      const high = k[4] as number;
+      const id = k[5] as string;
+      const i = first.get(id);
+      if (i === undefined) first.set(id, ids.length);
+      else {
+        const values = multi.get(id);
+        if (values) values.push([low, high]);
+        else
+          multi.set(id, [
+            [lows[i]!, highs[i]!],
+            [low, high],
+          ]);
       }
-      const spans = Float64Array.from(ids, (_, i) => highs[i]! - lows[i]!).sort();
-      const short = spans.length > LONG_SPANS ? spans[spans.length - 1 - LONG_SPANS]! : 0;
-      const long: DateSpans['long'] = [];
-      for (let i = 0; i < ids.length; i++)
-        if (highs[i]! - lows[i]! > short) long.push([lows[i]!, highs[i]!, ids[i]!]);
-      return { short, long, multi };
-    },
-  );
+      lows.push(low);
+      highs.push(high);
+      ids.push(id);
+      if (ids.length > MAX_ENTRIES) return undefined;
+    }
+    const spans = Float64Array.from(ids, (_, i) => highs[i]! - lows[i]!).sort();
+    const short = spans.length > LONG_SPANS ? spans[spans.length - 1 - LONG_SPANS]! : 0;
+    const long: DateSpans['long'] = [];
+    for (let i = 0; i < ids.length; i++)
+      if (highs[i]! - lows[i]! > short) long.push([lows[i]!, highs[i]!, ids[i]!]);
+    return { short, long, multi };
+  });
 }
 
 /**
@@ -158,43 +156,37 @@ export function forwardReferences(
   alternativeCost: Cost,
 ): ForwardReferences | undefined {
   const range = { start: ['r', type, code], end: ['r', type, code, HIGH] };
-  return derived(
-    db,
-    forwardName(type, code),
-    () => db.getCount({ ...range, limit: MAX_ENTRIES }),
-    alternativeCost,
-    () => {
-      const targets = new Map<string, number>();
-      const names: Array<[string, string]> = [];
-      const counts: number[] = [];
-      const bySource = new Map<string, number | number[]>();
-      let n = 0;
-      let last = '';
-      let target = -1;
-      for (const key of db.getKeys(range)) {
-        const k = key as Key[];
-        const id = k[5] as string;
-        // Keys are ordered by target: a new number whenever it changes.
-        const ref = `${k[3] as string}/${k[4] as string}`;
-        if (ref !== last) {
-          last = ref;
-          target = targets.get(ref) ?? targets.size;
-          if (target === names.length) {
-            names.push([k[3] as string, k[4] as string]);
-            counts.push(0);
-          }
-          targets.set(ref, target);
+  return derived(db, forwardName(type, code), range, alternativeCost, () => {
+    const targets = new Map<string, number>();
+    const names: Array<[string, string]> = [];
+    const counts: number[] = [];
+    const bySource = new Map<string, number | number[]>();
+    let n = 0;
+    let last = '';
+    let target = -1;
+    for (const key of db.getKeys(range)) {
+      const k = key as Key[];
+      const id = k[5] as string;
+      // Keys are ordered by target: a new number whenever it changes.
+      const ref = `${k[3] as string}/${k[4] as string}`;
+      if (ref !== last) {
+        last = ref;
+        target = targets.get(ref) ?? targets.size;
+        if (target === names.length) {
+          names.push([k[3] as string, k[4] as string]);
+          counts.push(0);
         }
-        counts[target]! += 1;
-        const refs = bySource.get(id);
-        if (refs === undefined) bySource.set(id, target);
-        else if (typeof refs === 'number') bySource.set(id, [refs, target]);
-        else refs.push(target);
-        if (++n > MAX_ENTRIES) return undefined;
+        targets.set(ref, target);
       }
-      return { targets, names, counts, bySource };
-    },
-  );
+      counts[target]! += 1;
+      const refs = bySource.get(id);
+      if (refs === undefined) bySource.set(id, target);
+      else if (typeof refs === 'number') bySource.set(id, [refs, target]);
+      else refs.push(target);
+      if (++n > MAX_ENTRIES) return undefined;
+    }
+    return { targets, names, counts, bySource };
+  });
 }
 
 /** The {@link ForwardReferences} of `type`.`code` if built and current (recording no demand). */

@@ -185,9 +185,20 @@ export class SearchIndexWriter {
 /** The key of the highest seq whose keys are written (an upper bound of every record's `c`). */
 export const HIGH_WATER_KEY = ['hw'];
 
+/**
+ * The index's high-water mark: every index transaction raises it, so
+ * structures derived from the index are valid while it stays the same.
+ *
+ * @example
+ * ```ts
+ * highWater(db) <= snapshot; // nothing indexed after the snapshot
+ * ```
+ */
+export const highWater = (db: SearchIndexDb): number => (db.get(HIGH_WATER_KEY) as number | undefined) ?? 0;
+
 /** Raise the high-water mark to the last seq of a chunk (inside its write transaction). */
 function raiseHighWater(db: SearchIndexDb, chunk: ChangeEvent[][]): void {
-  let max = (db.get(HIGH_WATER_KEY) as number | undefined) ?? 0;
+  let max = highWater(db);
   for (const events of chunk) for (const e of events) if (e.seq > max) max = e.seq;
   db.put(HIGH_WATER_KEY, max);
 }

@@ -29,9 +29,9 @@ import type { LmdbBackend } from '../lmdb-backend.js';
 import { FullTextIndexes } from './full-text.js';
 import { includedResources } from './includes.js';
 import type { ResourceRecord } from './index-keys.js';
+import { highWater } from './index-writer.js';
 import { countClauses, evaluateClauses, indexedTypes, type PlanContext, recordOf } from './planner.js';
 import {
-  HIGH_WATER_KEY,
   SEARCH_INDEX_PROJECTOR,
   type SearchIndexProjector,
   type SearchIndexProjectorOptions,
@@ -120,6 +120,7 @@ export function createLmdbSearchEngine(options: LmdbSearchEngineOptions): LmdbSe
         registry,
         records: new Map(),
         keys: new Map(),
+        compiled: new WeakMap(),
         now: Date.now(),
       };
       const scope = request.compartment
@@ -129,8 +130,10 @@ export function createLmdbSearchEngine(options: LmdbSearchEngineOptions): LmdbSe
       const cursor = parsed.cursor !== undefined ? decodeCursor(parsed.cursor, fingerprint) : undefined;
       const snapshot = cursor?.snapshot ?? (await store.headSeq());
 
-      if (parsed.summary === 'count') {
-        const total = countOnly(ctx, parsed, snapshot);
+      // Nothing indexed after the snapshot: no record needs checking against it.
+      const current = highWater(ctx.db) <= snapshot;
+      if (parsed.summary === 'count' && current) {
+        const total = countOnly(ctx, parsed);
         if (total !== undefined)
           return {
             matches: [],
@@ -140,7 +143,7 @@ export function createLmdbSearchEngine(options: LmdbSearchEngineOptions): LmdbSe
             warnings: parsed.warnings,
           };
       }
-      const rows = await matchingRows(ctx, parsed, snapshot);
+      const rows = await matchingRows(ctx, parsed, snapshot, current);
       const result: SearchResult = {
         matches: [],
         included: [],
@@ -192,22 +195,28 @@ export function createLmdbSearchEngine(options: LmdbSearchEngineOptions): LmdbSe
 
 /**
  * `_summary=count` answered by counting index keys (see `countClauses`), when
- * the search is over one type and nothing was indexed after `snapshot`.
+ * the search is over one type (and nothing was indexed after its snapshot).
  */
-function countOnly(ctx: PlanContext, parsed: ParsedSearch, snapshot: number): number | undefined {
+function countOnly(ctx: PlanContext, parsed: ParsedSearch): number | undefined {
   const [tq, ...more] = parsed.types;
   if (!tq || more.length > 0 || tq.resourceType === '*') return undefined;
-  const highWater = (ctx.db.get(HIGH_WATER_KEY) as number | undefined) ?? 0;
-  if (highWater > snapshot) return undefined;
   return countClauses(ctx, tq.resourceType, tq.clauses);
 }
 
-/** Every matching row as its sort tuple (sort values, then type and id), without rows created after `snapshot`. */
-async function matchingRows(ctx: PlanContext, parsed: ParsedSearch, snapshot: number): Promise<SortTuple[]> {
+/**
+ * Every matching row as its sort tuple (sort values, then type and id),
+ * without rows created after `snapshot` (`current`: nothing was indexed
+ * after it).
+ */
+async function matchingRows(
+  ctx: PlanContext,
+  parsed: ParsedSearch,
+  snapshot: number,
+  current: boolean,
+): Promise<SortTuple[]> {
   const rows: SortTuple[] = [];
-  // Nothing indexed after the snapshot and no sort values needed: the ids alone make the rows.
-  const highWater = (ctx.db.get(HIGH_WATER_KEY) as number | undefined) ?? 0;
-  const idsSuffice = highWater <= snapshot && parsed.sort.length === 0;
+  // No record to check against the snapshot and no sort values needed: the ids alone make the rows.
+  const idsSuffice = current && parsed.sort.length === 0;
   for (const tq of parsed.types) {
     const types = tq.resourceType === '*' ? indexedTypes(ctx) : [tq.resourceType];
     for (const type of types) {

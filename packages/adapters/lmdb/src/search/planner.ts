@@ -14,6 +14,7 @@ import type { FullTextIndexes } from './full-text.js';
 import type { IdKeysDb } from './id-keys.js';
 import { HIGH, type ResourceRecord, resourceKeys } from './index-keys.js';
 import { forwardReferences } from './index-stats.js';
+import { countProbe, oneKeyPerResource, ranges, scanProbe } from './probe-ranges.js';
 import { type CompiledValue, compileValue, inProbe, type Probe } from './probes.js';
 import type { SearchIndexDb } from './search-projector.js';
 
@@ -41,6 +42,8 @@ export interface PlanContext {
   records: Map<string, ResourceRecord | undefined>;
   /** Index keys of resources read during this search, by `type/id`. */
   keys: Map<string, Key[][]>;
+  /** Evaluators compiled during this search, by clause list and type (a count that falls back to evaluation reuses them). */
+  compiled: WeakMap<SearchClause[], Map<string, Evaluator[]>>;
   now: number;
 }
 
@@ -113,89 +116,6 @@ export function indexedTypes(ctx: PlanContext): string[] {
   for (const key of ctx.db.getKeys({ start: ['ty'], end: ['ty', HIGH] }))
     types.push((key as Key[])[1] as string);
   return types;
-}
-
-const expanded = new WeakMap<Probe, Probe[]>();
-
-/**
- * The ranges to scan for a probe: a code in any system becomes one exact
- * range per system present (skip-scan), a `:text` prefix one exact range per
- * text with a word starting with it.
- */
-function ranges(ctx: PlanContext, p: Probe): Probe[] {
-  let out = expanded.get(p);
-  if (!out) {
-    out = p.textPrefix !== undefined ? textRanges(ctx, p, p.textPrefix) : systemRanges(ctx, p);
-    expanded.set(p, out);
-  }
-  return out;
-}
-
-/** `['tx', type, code]` → one range per text found under `['tw', type, code, prefix…]`. */
-function textRanges(ctx: PlanContext, p: Probe, prefix: string): Probe[] {
-  const base = p.start.slice(1);
-  const texts = new Set<string>();
-  for (const key of ctx.db.getKeys({ start: ['tw', ...base, prefix], end: ['tw', ...base, prefix + HIGH] }))
-    texts.add((key as Key[])[4] as string);
-  return [...texts].sort().map((t) => ({ start: ['tx', ...base, t], end: ['tx', ...base, t, HIGH] }));
-}
-
-function systemRanges(ctx: PlanContext, p: Probe): Probe[] {
-  if (p.anySystem === undefined) return [p];
-  const out: Probe[] = [];
-  let start = p.start;
-  for (;;) {
-    let system: Key | undefined;
-    for (const key of ctx.db.getKeys({ start, end: p.end, limit: 1 })) system = (key as Key[])[3];
-    if (system === undefined) return out;
-    const prefix = [...p.start, system, p.anySystem];
-    // A composite's probe keeps its check of the other components.
-    out.push({ start: prefix, end: [...prefix, HIGH], ...(p.accept ? { accept: p.accept } : {}) });
-    start = [...p.start, system, HIGH];
-  }
-}
-
-function scanProbe(ctx: PlanContext, probe: Probe, into: Set<string>): void {
-  for (const p of ranges(ctx, probe)) {
-    if (!p.accept) {
-      for (const id of ctx.ids.getKeys({ start: p.start, end: p.end })) into.add(id as string);
-      continue;
-    }
-    for (const key of ctx.db.getKeys({ start: p.start, end: p.end })) {
-      const k = key as Key[];
-      if (p.accept(k)) into.add(k[k.length - 1] as string);
-    }
-  }
-}
-
-/**
- * Elements before the id in the keys of tags whose exact-value probes hold
- * one key per resource: `indexKeys` writes a parameter's identical keys once.
- */
-const VALUE_ELEMENTS: Record<string, number> = {
-  t: 5,
-  r: 5,
-  ri: 5,
-  riv: 4,
-  ru: 4,
-  u: 4,
-  se: 4,
-  tx: 4,
-  to: 6,
-};
-
-/** Whether every key in the range is `[...start, id]`: a count of keys is then a count of resources. */
-function oneKeyPerResource(p: Probe): boolean {
-  const { start, end } = p;
-  if (p.accept || start.length !== VALUE_ELEMENTS[start[0] as string]) return false;
-  if (end.length !== start.length + 1 || end[start.length] !== HIGH) return false;
-  return start.every((e, i) => e === end[i]);
-}
-
-function countProbe(ctx: PlanContext, probe: Probe): number {
-  let n = 0;
-  for (const p of ranges(ctx, probe)) n += ctx.db.getCount({ start: p.start, end: p.end, limit: COUNT_CAP });
-  return n;
 }
 
 /** An OR of compiled values (some possibly negated). */
@@ -370,6 +290,21 @@ function compileClauses(ctx: PlanContext, type: string, clauses: SearchClause[])
   return out;
 }
 
+/** {@link compileClauses}, once per search for the same clause list and type. */
+function compiledClauses(ctx: PlanContext, type: string, clauses: SearchClause[]): Evaluator[] {
+  let byType = ctx.compiled.get(clauses);
+  if (!byType) {
+    byType = new Map();
+    ctx.compiled.set(clauses, byType);
+  }
+  let evaluators = byType.get(type);
+  if (!evaluators) {
+    evaluators = compileClauses(ctx, type, clauses);
+    byType.set(type, evaluators);
+  }
+  return evaluators;
+}
+
 /**
  * The number of resources of `type` matching `clauses` when the index can
  * count it without reading keys: one clause of one exact value (a token
@@ -382,7 +317,7 @@ function compileClauses(ctx: PlanContext, type: string, clauses: SearchClause[])
  */
 export function countClauses(ctx: PlanContext, type: string, clauses: SearchClause[]): number | undefined {
   if (clauses.length !== 1) return undefined;
-  return compileClauses(ctx, type, clauses)[0]?.count?.();
+  return compiledClauses(ctx, type, clauses)[0]?.count?.();
 }
 
 /**
@@ -399,7 +334,7 @@ export async function evaluateClauses(
   clauses: SearchClause[],
 ): Promise<Set<string>> {
   if (clauses.length === 0) return new Set(allIds(ctx, type));
-  const evaluators = compileClauses(ctx, type, clauses);
+  const evaluators = compiledClauses(ctx, type, clauses);
   if (evaluators.length === 1) return evaluators[0]!.evaluate();
   const estimated = await Promise.all(
     evaluators.filter((e) => !e.deferEstimate).map(async (e) => ({ e, n: await e.estimate() })),

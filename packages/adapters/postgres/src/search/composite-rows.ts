@@ -43,54 +43,27 @@ export const COMPOSITE_COLUMNS: Partial<Record<keyof IndexRows, Record<string, s
   uri: { value: 'uri' },
 };
 
-/** A component's plain row (without the param column) as a composite row. */
-function toRow(code: string, rep: number, n: number, table: keyof IndexRows, row: unknown[]): CompositeRow {
-  const r: CompositeRow = [
-    code,
-    rep,
-    n,
-    null,
-    null,
-    null,
-    null,
-    null,
-    null,
-    null,
-    null,
-    null,
-    null,
-    null,
-    null,
-    null,
-  ];
-  const v = row as Array<string | number | null>;
-  switch (table) {
-    case 'token':
-      r[3] = v[1] as string;
-      r[4] = v[2] as string;
-      break;
-    case 'string':
-      r[5] = v[1] as string;
-      break;
-    case 'date':
-      r[6] = v[1] as number;
-      r[7] = v[2] as number;
-      break;
-    case 'number':
-      r[8] = v[1] as string;
-      r[9] = v[2] as string | null;
-      r[10] = v[3] as string | null;
-      r[11] = v[4] as number;
-      break;
-    case 'reference':
-      r[12] = v[1] as string | null;
-      r[13] = v[2] as string | null;
-      r[14] = v[3] as string | null;
-      break;
-    case 'uri':
-      r[15] = v[1] as string;
-      break;
+/**
+ * Where each plain table's value columns start in a {@link CompositeRow}, and
+ * how many there are: after param, rep and n, in the order of
+ * {@link COMPOSITE_COLUMNS}.
+ */
+const VALUE_SLOTS = (() => {
+  const slots: Partial<Record<keyof IndexRows, [at: number, width: number]>> = {};
+  let at = 3;
+  for (const [table, columns] of Object.entries(COMPOSITE_COLUMNS) as Array<[keyof IndexRows, object]>) {
+    const width = Object.keys(columns).length;
+    slots[table] = [at, width];
+    at += width;
   }
+  return slots;
+})();
+
+/** A component's plain row (its first column is the param) as a composite row. */
+function toRow(code: string, rep: number, n: number, table: keyof IndexRows, row: unknown[]): CompositeRow {
+  const r = [code, rep, n, ...new Array<null>(13).fill(null)] as CompositeRow;
+  const [at, width] = VALUE_SLOTS[table]!;
+  for (let i = 0; i < width; i++) (r as unknown[])[at + i] = row[1 + i];
   return r;
 }
 
