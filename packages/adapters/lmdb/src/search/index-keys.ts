@@ -63,8 +63,25 @@ export interface ResourceRecord {
   v: number;
   /** The versionId of the version indexed (its keys are re-derived from it). */
   vid: string;
-  /** Sort values per parameter code: `[ascending key, descending key]`. */
-  s: Record<string, [string | number, string | number]>;
+  /** Sort values per parameter code: `[ascending key, descending key]`, or the one value when both are the same. */
+  s: Record<string, SortValues>;
+}
+
+/** The sort values of one parameter in a {@link ResourceRecord}: one value, or `[ascending key, descending key]`. */
+export type SortValues = string | number | [string | number, string | number];
+
+/**
+ * The key a resource sorts by on one parameter.
+ *
+ * @example
+ * ```ts
+ * sortKeyOf({ c: 1, v: 1, vid: '1', s: { date: [1, 5], code: 'x' } }, 'date', true); // 5
+ * ```
+ */
+export function sortKeyOf(record: ResourceRecord, code: string, descending: boolean): string | number | null {
+  const v = record.s[code];
+  if (v === undefined) return null;
+  return typeof v === 'object' ? v[descending ? 1 : 0] : v;
 }
 
 const clip = (s: string) => (s.length > MAX_KEY_STRING ? s.slice(0, MAX_KEY_STRING) : s);
@@ -87,7 +104,7 @@ export function indexKeys(
   const keys: Key[][] = [];
   const texts: TokenText[] = [];
   const seen = new Set<string>();
-  const sort: ResourceRecord['s'] = {};
+  const sort: Record<string, [string | number, string | number]> = {};
   /**
    * Add a key (the id appended) unless the resource has it already; whether
    * it was new. Keys of different parameters differ (they hold the code), and
@@ -124,7 +141,7 @@ export function indexKeys(
     }
     if (keys.length === before) add(['p', type, p.code]);
   }
-  return { keys, sort, texts };
+  return { keys, sort: compactSort(sort), texts };
 }
 
 /**
@@ -144,6 +161,16 @@ export function resourceKeys(
   registry: SearchParameterRegistry,
 ): Key[][] {
   return indexKeys(type, id, indexedParams(resource, id, lastUpdated, registry)).keys;
+}
+
+/** The sort values with each pair whose two keys are the same stored as one value (smaller records). */
+function compactSort(sort: Record<string, [string | number, string | number]>): ResourceRecord['s'] {
+  const out: ResourceRecord['s'] = {};
+  for (const code in sort) {
+    const [low, high] = sort[code]!;
+    out[code] = low === high ? low : [low, high];
+  }
+  return out;
 }
 
 /** A normalized token text of a parameter (its `tw` keys are shared, see {@link wordTailKeys}). */
@@ -223,8 +250,13 @@ function plainKeys(v: IndexValue): Key[][] {
   return out;
 }
 
+const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
+const MULTI_SPACE = / {2,}/g;
+
 /** Lowercase, accents removed, whitespace collapsed (the text of `:text`). */
 export function normalizeText(text: string): string {
+  // Printable ASCII has no accents to remove: skip the Unicode decomposition (most texts).
+  if (PRINTABLE_ASCII.test(text)) return text.toLowerCase().replace(MULTI_SPACE, ' ').trim();
   return text.normalize('NFD').replace(/\p{M}/gu, '').toLowerCase().replace(/\s+/g, ' ').trim();
 }
 

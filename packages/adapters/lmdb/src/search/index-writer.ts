@@ -97,7 +97,9 @@ export class SearchIndexWriter {
   db(generation: number): SearchIndexDb {
     let db = this.#dbs.get(generation);
     if (!db) {
-      db = this.env.root.openDB<unknown, Key>({ name: indexDbName(generation) });
+      // Plain msgpack maps: records' sort values vary in shape, which msgpackr's shared records handle slower.
+      const options = { name: indexDbName(generation), useRecords: false } as { name: string };
+      db = this.env.root.openDB<unknown, Key>(options);
       this.#dbs.set(generation, db);
     }
     return db;
@@ -144,6 +146,9 @@ export class SearchIndexWriter {
     /** Texts whose tails this batch writes (known once it committed). */
     const queued = new Set<string>();
     const written: Array<[string, string]> = [];
+    // Nothing of this batch is in the index yet (no earlier attempt committed a chunk of it): a resource
+    // the batch creates has no record to read.
+    const fresh = highWater(db) < (batch.events[0]?.seq ?? 0);
     try {
       for (let i = 0, first = true; i < groups.length || first; first = false) {
         let n = 0;
@@ -153,7 +158,7 @@ export class SearchIndexWriter {
           chunk.push(events);
           n += events.length;
         }
-        const planned = await plan(chunk, this.registry, this.readVersion, db);
+        const planned = await plan(chunk, this.registry, this.readVersion, db, fresh);
         for (const p of planned) written.push([p.type, p.id]);
         const tails: Key[][] = [];
         for (const [id, text] of newTexts(planned, known)) {
@@ -238,6 +243,7 @@ async function plan(
   registry: SearchParameterRegistry,
   readVersion: VersionReader,
   db: SearchIndexDb,
+  fresh: boolean,
 ): Promise<Planned[]> {
   const out: Planned[] = [];
   for (const events of groups) {
@@ -262,6 +268,10 @@ async function plan(
     }
     // What the index holds for the resource is the version its record names, whatever the batch boundaries
     // were when it was written (a batch whose first chunks committed before a crash is replayed safely).
+    if (fresh && events[0]!.action === 'create') {
+      out.push(p);
+      continue;
+    }
     const old = db.get(['a', p.type, p.id]) as ResourceRecord | undefined;
     if (old) {
       p.old = old;

@@ -28,7 +28,7 @@ import {
 import type { LmdbBackend } from '../lmdb-backend.js';
 import { FullTextIndexes } from './full-text.js';
 import { includedResources } from './includes.js';
-import type { ResourceRecord } from './index-keys.js';
+import { type ResourceRecord, sortKeyOf } from './index-keys.js';
 import { highWater } from './index-writer.js';
 import { countClauses, evaluateClauses, indexedTypes, type PlanContext, recordOf } from './planner.js';
 import {
@@ -237,5 +237,5 @@ async function matchingRows(
 
 function sortValue(key: SortKey, record: ResourceRecord, id: string): string | number | null {
   if (key.code === '_id') return id;
-  return record.s[key.code]?.[key.descending ? 1 : 0] ?? null;
+  return sortKeyOf(record, key.code, key.descending);
 }

@@ -20,7 +20,7 @@ import { SEARCH_INDEX_PROJECTOR, type SearchIndexDb, SearchIndexWriter } from '.
 export { HIGH_WATER_KEY, SEARCH_INDEX_PROJECTOR, type SearchIndexDb } from './index-writer.js';
 
 /** Bump when the key layout changes: the runtime then rebuilds the index from seq 1. */
-const LAYOUT_VERSION = 6;
+const LAYOUT_VERSION = 7;
 
 /** Options of {@link searchIndexProjector}. */
 export interface SearchIndexProjectorOptions {
