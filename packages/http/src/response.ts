@@ -47,8 +47,13 @@ export function toResult(
 /** An error as an OperationOutcome result. */
 export function errorResult(error: unknown, pretty: boolean): HttpResult {
   const e = FhirError.from(error);
-  if (e.status >= 500) console.error('[fhirstream]', e.cause ?? e);
-  return { status: e.status, headers: { 'content-type': FHIR_JSON }, body: json(e.outcome, pretty) };
+  // A timeout is the server protecting itself (see `maxProjectionLag`), not a fault to log.
+  if (e.status >= 500 && e.code !== 'timeout') console.error('[fhirstream]', e.cause ?? e);
+  return {
+    status: e.status,
+    headers: { ...e.headers, 'content-type': FHIR_JSON },
+    body: json(e.outcome, pretty),
+  };
 }
 
 function json(value: unknown, pretty: boolean): string {

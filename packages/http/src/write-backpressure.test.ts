@@ -50,13 +50,17 @@ describe('write backpressure (maxProjectionLag)', () => {
     expect(held.status).toBe(503);
     expect(Date.now() - started).toBeGreaterThanOrEqual(250);
     expect(JSON.stringify(held.body)).toContain('behind');
+    // 300 ms timeout: retry after at least a second.
+    expect(held.headers.get('retry-after')).toBe('1');
     expect(await store.headSeq()).toBe(4);
     const bundle = {
       resourceType: 'Bundle',
       type: 'transaction',
       entry: [{ request: { method: 'POST', url: 'Patient' }, resource: patient }],
     };
-    expect((await client.json('/', { method: 'POST', body: bundle })).status).toBe(503);
+    const heldBundle = await client.json('/', { method: 'POST', body: bundle });
+    expect(heldBundle.status).toBe(503);
+    expect(heldBundle.headers.get('retry-after')).toBe('1');
     expect(await store.headSeq()).toBe(4);
   });
 

@@ -11,6 +11,8 @@ export interface FhirErrorOptions {
   status?: number;
   /** The underlying error, kept for logs. */
   cause?: unknown;
+  /** Response headers to send with the error, e.g. `Retry-After`. */
+  headers?: Record<string, string>;
 }
 
 /**
@@ -28,6 +30,8 @@ export class FhirError extends Error {
   readonly code: ErrorCode;
   readonly status: number;
   readonly outcome: OperationOutcome;
+  /** Response headers to send with the error (see {@link FhirErrorOptions.headers}). */
+  readonly headers: Record<string, string> | undefined;
 
   constructor(code: ErrorCode, message: string, options: FhirErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -35,6 +39,7 @@ export class FhirError extends Error {
     this.code = code;
     const entry = ERROR_CODES[code];
     this.status = options.status ?? entry.status;
+    this.headers = options.headers;
     const first: OperationOutcomeIssue = {
       severity: this.status >= 500 ? 'fatal' : 'error',
       code: entry.issue as OperationOutcomeIssue['code'],

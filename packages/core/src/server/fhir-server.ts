@@ -124,6 +124,7 @@ export async function createFhirServer(options: FhirServerOptions): Promise<Fhir
         throw new FhirError(
           'timeout',
           `The search index is more than ${limits.maxProjectionLag} changes behind and did not catch up within ${limits.consistencyTimeoutMs} ms; nothing was written, retry later`,
+          { headers: { 'Retry-After': String(Math.max(1, Math.ceil(limits.consistencyTimeoutMs / 2000))) } },
         );
       }
     },
