@@ -8,7 +8,9 @@
  * with the id, a FHIR id (`[A-Za-z0-9\-.]{1,64}`), which ordered-binary
  * writes as its plain ASCII bytes.
  */
+
 import type { Database, Key } from 'lmdb';
+import * as lmdb from 'lmdb';
 import * as orderedBinary from 'ordered-binary';
 
 /** An index database whose keys are read as the resource id they end with. */
@@ -29,3 +31,42 @@ export const ID_KEY_ENCODER = {
   readKey: readIdKey,
   enableNullTermination: orderedBinary.enableNullTermination,
 };
+
+/** Keys of every element kind the index writes, to compare the two encoders on. */
+const SAMPLE_KEYS: Key[][] = [
+  ['t', 'Observation', 'code', 'http://loinc.org', '8302-2', 'a1b2-c3.d4'],
+  ['d', 'Encounter', 'date', -8.64e15, 1.6e12 + 0.5, 'x'],
+  ['s', 'Patient', 'name', 'müller \u{1F600}', ''],
+  ['q', 'Observation', 'value-quantity', -0.001, 3, 1e21, 'y'],
+];
+
+/**
+ * Whether this package's `ordered-binary` encodes keys byte for byte as the
+ * copy inside lmdb does: {@link ID_KEY_ENCODER} writes range bounds with the
+ * former while the index keys were written with the latter, so a difference
+ * would make id scans miss keys silently.
+ *
+ * @example
+ * ```ts
+ * if (!encodersAgree()) throw new Error('ordered-binary and lmdb disagree');
+ * ```
+ */
+export function encodersAgree(
+  encode: (key: Key) => Uint8Array = orderedBinaryKey,
+  reference: (key: Key) => Uint8Array = lmdbKey,
+): boolean {
+  return SAMPLE_KEYS.every((k) => Buffer.from(encode(k)).equals(Buffer.from(reference(k))));
+}
+
+const lmdbKey = (lmdb as unknown as { keyValueToBuffer: (key: Key) => Uint8Array }).keyValueToBuffer;
+
+function orderedBinaryKey(key: Key): Uint8Array {
+  const target = Buffer.alloc(2048);
+  const end = orderedBinary.writeKey(key, target, 0);
+  return target.subarray(0, end);
+}
+
+if (!encodersAgree())
+  throw new Error(
+    'The ordered-binary package and the copy inside lmdb encode keys differently: install the ordered-binary version lmdb depends on',
+  );
