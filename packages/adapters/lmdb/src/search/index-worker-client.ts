@@ -13,6 +13,7 @@ import {
   type IndexRequest,
   type IndexResponse,
   type IndexWorkerData,
+  logRange,
   toWire,
 } from './index-worker-protocol.js';
 import type { IndexBatch } from './index-writer.js';
@@ -55,7 +56,9 @@ export class IndexWorkerClient {
 
   /** Apply a batch in the worker; resolves to the `[type, id]` written, once committed. */
   async apply(batch: IndexBatch): Promise<Array<[string, string]>> {
-    const wire = toWire(batch);
+    // Consecutive log entries: the worker reads them itself; else their bodies travel in one buffer.
+    const range = logRange(batch);
+    const wire = range ?? toWire(batch);
     const version = this.registry.version;
     const worker = this.#start();
     const registry = version !== this.#sentRegistry ? [...this.registry.custom] : undefined;
@@ -63,7 +66,7 @@ export class IndexWorkerClient {
     const response = await this.#send(
       worker,
       { kind: 'apply', batch: wire, ...(registry ? { registry } : {}) },
-      [wire.bodies.buffer as ArrayBuffer],
+      'bodies' in wire ? [wire.bodies.buffer as ArrayBuffer] : [],
     );
     return response.written ?? [];
   }

@@ -1,7 +1,10 @@
 /**
  * The messages between the search index projector (main thread) and the
- * index worker: a batch travels as plain event headers plus ONE buffer
- * holding every body (transferred, not copied).
+ * index worker. A batch that is a run of consecutive log entries travels as
+ * its seq range only: the worker reads the events from the store's log
+ * itself, so the main thread neither reads nor copies their bodies. Any
+ * other batch travels as plain event headers plus ONE buffer holding every
+ * body (transferred, not copied).
  */
 import { type ChangeEvent, type SearchParameterDefinition, StoredVersion } from '@fhirstream/core';
 import type { LmdbBackendOptions } from '../lmdb-backend.js';
@@ -35,9 +38,16 @@ export interface WireBatch {
   bodies: Uint8Array;
 }
 
+/** A batch of consecutive log entries, `[fromSeq, lastSeq]`, that the worker reads from the log. */
+export interface LogRange {
+  generation: number;
+  fromSeq: number;
+  lastSeq: number;
+}
+
 /** Requests of the main thread. `registry` is sent when the runtime parameters changed since the last request. */
 export type IndexRequest = { id: number } & (
-  | { kind: 'apply'; batch: WireBatch; registry?: SearchParameterDefinition[] }
+  | { kind: 'apply'; batch: WireBatch | LogRange; registry?: SearchParameterDefinition[] }
   | { kind: 'forget'; generation: number }
   | { kind: 'close' }
 );
@@ -104,4 +114,47 @@ export function fromWire(wire: WireBatch): IndexBatch {
       new StoredVersion(record, end > start ? wire.bodies.subarray(start, end) : undefined),
   );
   return { generation: wire.generation, lastSeq: wire.lastSeq, events };
+}
+
+/**
+ * The batch as a log range when its events are consecutive log entries
+ * (seq `first … last` without a gap), else undefined.
+ *
+ * @example
+ * ```ts
+ * logRange({ generation: 1, lastSeq: 3, events }); // { generation: 1, fromSeq: 1, lastSeq: 3 } for seqs 1, 2, 3
+ * ```
+ */
+export function logRange(batch: IndexBatch): LogRange | undefined {
+  const { events } = batch;
+  const first = events[0]?.seq;
+  if (first === undefined || events[events.length - 1]!.seq !== batch.lastSeq) return undefined;
+  for (let i = 1; i < events.length; i++) if (events[i]!.seq !== first + i) return undefined;
+  return { generation: batch.generation, fromSeq: first, lastSeq: batch.lastSeq };
+}
+
+/** Whether a request's batch is a {@link LogRange}. */
+export const isLogRange = (batch: WireBatch | LogRange): batch is LogRange => 'fromSeq' in batch;
+
+/**
+ * Read a log range's events in the worker; fails when the log does not hold
+ * exactly those entries (the runtime then retries the batch).
+ *
+ * @example
+ * ```ts
+ * const batch = await readLogRange(backend, { generation: 1, fromSeq: 1, lastSeq: 3 });
+ * ```
+ */
+export async function readLogRange(
+  log: { readChanges(fromSeq: number, limit: number): Promise<ChangeEvent[]> },
+  range: LogRange,
+): Promise<IndexBatch> {
+  const count = range.lastSeq - range.fromSeq + 1;
+  const events = await log.readChanges(range.fromSeq, count);
+  const last = events[events.length - 1]?.seq;
+  if (events.length !== count || events[0]?.seq !== range.fromSeq || last !== range.lastSeq)
+    throw new Error(
+      `the log does not hold seq ${range.fromSeq}–${range.lastSeq} as the main thread read them`,
+    );
+  return { generation: range.generation, lastSeq: range.lastSeq, events };
 }

@@ -14,6 +14,8 @@ import {
   type IndexRequest,
   type IndexResponse,
   type IndexWorkerData,
+  isLogRange,
+  readLogRange,
 } from './index-worker-protocol.js';
 import { SearchIndexWriter } from './index-writer.js';
 
@@ -44,7 +46,9 @@ port.on('message', (request: IndexRequest) => {
       env.root.resetReadTxn();
       if (request.kind === 'apply') {
         if (request.registry) syncRegistry(request.registry);
-        response = { id: request.id, ok: true, written: await writer.apply(fromWire(request.batch)) };
+        const { batch } = request;
+        const events = isLogRange(batch) ? await readLogRange(backend, batch) : fromWire(batch);
+        response = { id: request.id, ok: true, written: await writer.apply(events) };
       } else if (request.kind === 'forget') {
         writer.forget(request.generation);
         response = { id: request.id, ok: true };
