@@ -7,6 +7,8 @@
  * - `value-sets.ts`        — expanded codes of ValueSets used by required bindings on `code` elements
  * - `search-parameters.ts` — every SearchParameter, grouped by base type
  * - `compartment-patient.ts` — the Patient compartment (resource type → parameter codes)
+ * - `code-systems.ts`      — complete CodeSystems with their concept hierarchy (for `:below` / `:above` / `:in`)
+ * - `value-set-composes.ts` — every ValueSet's compose, codes only (for `:in` / `:not-in`)
  *
  * Each table is a `.ts` module so that tsup bundles it into `dist/`; large
  * tables hold one JSON string per key, parsed lazily by `src/definitions/index.ts`.
@@ -24,6 +26,7 @@ import {
   searchParametersByBase,
 } from './definitions/search-parameters.js';
 import { compileStructureDefinitions } from './definitions/structure-definitions.js';
+import { compactCodeSystems, compactValueSets } from './definitions/terminology.js';
 import { expandValueSets } from './definitions/value-sets.js';
 
 const PACKAGE = 'hl7.fhir.r4.examples';
@@ -54,6 +57,8 @@ function main(): void {
   const byBase = searchParametersByBase(searchParams);
 
   const compartment = pkg.read('CompartmentDefinition-patient.json');
+  const codeSystems = compactCodeSystems(pkg.byType('CodeSystem'));
+  const composes = compactValueSets(pkg.byType('ValueSet'));
 
   rmSync(outDir, { recursive: true, force: true });
   mkdirSync(outDir, { recursive: true });
@@ -95,6 +100,17 @@ function main(): void {
     'search-parameters.ts',
     'SearchParameters by base type (Resource, DomainResource, Patient, ...): base → JSON array of SearchParameterDefinition, sorted by code.',
     [...byBase.entries()],
+  );
+
+  writeJsonStringTable(
+    'code-systems.ts',
+    'Complete CodeSystems whose nesting is an is-a hierarchy: URL → JSON of nested concepts (a leaf is its code, a parent is [code, ...children]).',
+    [...codeSystems.entries()],
+  );
+  writeJsonStringTable(
+    'value-set-composes.ts',
+    'Every ValueSet of the package: URL → JSON of its compose (include / exclude, codes only), or of its expansion as [system, code] pairs when it has no compose.',
+    [...composes.entries()],
   );
 
   const compartmentEntries = (compartment.resource as Json[])

@@ -84,5 +84,6 @@ export { type BodySource, StoredVersion } from './store/stored-version.js';
 export type * from './store/types.js';
 export { parseWriteSet, writeSetSchema } from './store/write-schema.js';
 export { type ChangeSource, type FollowOptions, followChanges } from './stream/change-stream.js';
+export * from './terminology/index.js';
 export * from './transport/index.js';
 export * from './validation/index.js';

@@ -16,6 +16,20 @@ describe('criteria matching', () => {
     valueQuantity: { value: 5.4, unit: 'mmol/L', system: 'http://unitsofmeasure.org', code: 'mmol/L' },
   };
 
+  it(':in / :not-in / :below with official terminology; stored ValueSets are refused', () => {
+    const status = 'http://hl7.org/fhir/ValueSet/observation-status';
+    expect(match(`Observation?status:in=${status}`, obs)).toBe(true);
+    expect(match(`Observation?status:not-in=${status}`, obs)).toBe(false);
+    expect(match('Observation?status:not-in=http://hl7.org/fhir/ValueSet/administrative-gender', obs)).toBe(
+      true,
+    );
+    expect(match('Observation?status:below=http://hl7.org/fhir/observation-status|amended', obs)).toBe(false);
+    expect(match('Observation?status:above=http://hl7.org/fhir/observation-status|final', obs)).toBe(true);
+    expect(() => parseCriteria('Observation?code:in=http://example.org/fhir/ValueSet/mine')).toThrow(
+      /official R4 ValueSets only/,
+    );
+  });
+
   it('matches tokens, references, dates, quantities, strings and missing', () => {
     expect(match('Observation?code=http://loinc.org|1234-5', obs)).toBe(true);
     expect(match('Observation?code=1234-5', obs)).toBe(true);

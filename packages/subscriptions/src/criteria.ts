@@ -9,11 +9,23 @@ import {
   type IndexValue,
   isResourceType,
   normalizeString,
+  officialTerminology,
   type ParamClause,
   parseSearchRequest,
   SearchParameterRegistry,
+  type TerminologyLookup,
   type ValueQuery,
 } from '@fhirstream/core';
+
+/**
+ * Criteria are parsed once, at registration, synchronously: `:in` / `:not-in`
+ * / `:below` / `:above` use the official R4 terminology only (a ValueSet
+ * stored on the server is refused, as it could change after registration).
+ */
+const criteriaTerminology: TerminologyLookup = {
+  ...officialTerminology,
+  unknownHint: 'subscription criteria can use official R4 ValueSets only, not ones stored on the server',
+};
 
 /** A parsed filter on one resource type: its clauses are ANDed, the values of a clause ORed. */
 export interface CompiledFilter {
@@ -62,7 +74,13 @@ export function parseCriteria(
   }
   let parsed: ReturnType<typeof parseSearchRequest>;
   try {
-    parsed = parseSearchRequest({ resourceType, params, handling: 'strict' }, { lookup: registry });
+    parsed = parseSearchRequest(
+      { resourceType, params, handling: 'strict' },
+      {
+        lookup: registry,
+        terminology: criteriaTerminology,
+      },
+    );
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     throw new FhirError('invalid', `Invalid subscription criteria ${criteria}: ${message}`);

@@ -56,6 +56,7 @@ export class EngineParameters {
     return parseSearchRequest(request, {
       lookup: this.registry,
       notReady: this.notReady,
+      ...(request.terminology ? { terminology: request.terminology } : {}),
       ...(limits.defaultCount !== undefined ? { defaultCount: limits.defaultCount } : {}),
       ...(limits.maxCount !== undefined ? { maxCount: limits.maxCount } : {}),
     });

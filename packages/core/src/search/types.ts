@@ -4,6 +4,7 @@ import type { SearchParameterDefinition } from '../definitions/index.js';
 import type { ProjectorRuntime } from '../projection/runtime.js';
 import type { Projector } from '../projection/types.js';
 import type { StoredResource } from '../store/types.js';
+import type { TerminologyLookup } from '../terminology/types.js';
 import type { SearchParameterRegistry } from './registry.js';
 
 /** Query parameters in order, as they came (name may carry `:modifier`; a comma in a value is OR). */
@@ -18,6 +19,12 @@ export interface SearchRequest {
   compartment?: { resourceType: string; id: string };
   /** `Prefer: handling` (default lenient). */
   handling?: 'strict' | 'lenient';
+  /**
+   * ValueSets and CodeSystems for `:in` / `:not-in` / `:below` / `:above`,
+   * resolved before the (synchronous) parse by `resolveSearchTerminology`;
+   * without it only the official R4 terminology is known.
+   */
+  terminology?: TerminologyLookup;
 }
 
 /**

@@ -2,6 +2,7 @@ import type { RequestContext } from '../context/request-context.js';
 import { FhirError } from '../errors/fhir-error.js';
 import type { SearchParams } from '../search/types.js';
 import type { StoredResource } from '../store/types.js';
+import { withSearchTerminology } from './search-terminology.js';
 import { awaitProjections, type ServerDeps } from './server-context.js';
 
 /**
@@ -32,10 +33,12 @@ export async function findMatches(
   // A criterion on this type alone (no chain, _has or _list) is answered once this type's writes are indexed.
   const typeOnly = params.every(([n]) => !n.includes('.') && !n.startsWith('_has') && n !== '_list');
   await awaitProjections(deps, ctx, typeOnly ? [type] : undefined);
-  const result = await deps.search.search(
-    { resourceType: type, params: [...params, ['_count', '2']], handling: 'strict' },
-    ctx,
-  );
+  const request = await withSearchTerminology(deps, ctx, {
+    resourceType: type,
+    params: [...params, ['_count', '2']],
+    handling: 'strict',
+  });
+  const result = await deps.search.search(request, ctx);
   return result.matches;
 }
 

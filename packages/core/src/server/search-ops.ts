@@ -5,6 +5,7 @@ import type { SearchParams, SearchRequest } from '../search/types.js';
 import type { StoredResource } from '../store/types.js';
 import { withParams } from './read-ops.js';
 import { applyRepresentation, isSubsetting, representationOf } from './representation.js';
+import { withSearchTerminology } from './search-terminology.js';
 import { awaitProjections, filterVisible, type ServerDeps } from './server-context.js';
 import type { FhirRequest, FhirResponse } from './types.js';
 
@@ -34,6 +35,7 @@ export async function searchBundle(
   };
   if (deps.access.restrictSearch) search = await deps.access.restrictSearch(ctx, search);
   await awaitProjections(deps, ctx);
+  search = await withSearchTerminology(deps, ctx, search);
   const result = await deps.search.search(search, ctx);
   const rep = representationOf(result.selfParams);
   const base = searchBase(request.baseUrl, target);

@@ -10,6 +10,7 @@ import type { SearchConformanceOptions } from './search-conformance.fixture.js';
 import { describeParameterTypes } from './search-params.conformance.js';
 import { describeReferences } from './search-references.conformance.js';
 import { describeResults, describeWrites } from './search-results.conformance.js';
+import { describeTerminology } from './search-terminology.conformance.js';
 
 export {
   type RuntimeSearchParameters,
@@ -43,5 +44,6 @@ export function runSearchConformance(options: SearchConformanceOptions): void {
     describeReferences(options);
     describeResults(options);
     describeWrites(options);
+    describeTerminology(options);
   });
 }

@@ -118,10 +118,22 @@ export function indexedTypes(ctx: PlanContext): string[] {
   return types;
 }
 
+/**
+ * The negated values of an OR: `:not=a,b` (and `:not-in`) excludes every
+ * resource with a or b, so plain negations are one exclusion of all their
+ * probes; a negation bounded by `within` (`ne` prefixes) stays on its own.
+ */
+function combineNegations(values: CompiledValue[]): CompiledValue[] {
+  const bounded = values.filter((v) => v.negate && v.within);
+  const plain = values.filter((v) => v.negate && !v.within);
+  if (plain.length === 0) return bounded;
+  return [...bounded, { probes: plain.flatMap((v) => v.probes), negate: true }];
+}
+
 /** An OR of compiled values (some possibly negated). */
 function valuesEvaluator(ctx: PlanContext, type: string, values: CompiledValue[]): Evaluator {
   const positive = values.filter((v) => !v.negate).flatMap((v) => v.probes);
-  const negated = values.filter((v) => v.negate);
+  const negated = combineNegations(values);
   const matchesProbes = (probes: Probe[], keys: Key[][]) =>
     probes.some((probe) => ranges(ctx, probe).some((p) => keys.some((k) => inProbe(k, p))));
   let cached: Set<string> | undefined;

@@ -205,7 +205,7 @@ function paramSql(
     parts.push(
       hasRow(q, env, type, r, code, table, (x) => conds.map((c) => c.replaceAll('x.', `${x}.`)).join(' OR ')),
     );
-  for (const c of compiled.filter((c) => c.negate)) {
+  for (const c of combineNegations(compiled)) {
     let p = hasNoRow(q, env, r, code, c.table, (x) => c.cond.replaceAll('x.', `${x}.`));
     if (c.within !== undefined) {
       const within = c.within;
@@ -214,6 +214,23 @@ function paramSql(
     parts.push(`(${p})`);
   }
   return parts.length === 0 ? 'FALSE' : parts.join(' OR ');
+}
+
+/**
+ * The negated values of an OR: `:not=a,b` (and `:not-in`) excludes every
+ * resource with a row matching a or b, so plain negations of one table are
+ * one exclusion; a negation bounded by `within` (`ne` prefixes) stays on its own.
+ */
+function combineNegations(compiled: ValueSql[]): ValueSql[] {
+  const out = compiled.filter((c) => c.negate && c.within !== undefined);
+  const plain = new Map<IndexTable, string[]>();
+  for (const c of compiled.filter((c) => c.negate && c.within === undefined)) {
+    const conds = plain.get(c.table) ?? [];
+    conds.push(`(${c.cond})`);
+    plain.set(c.table, conds);
+  }
+  for (const [table, conds] of plain) out.push({ table, cond: conds.join(' OR '), negate: true });
+  return out;
 }
 
 /** `_text` / `_content`: every word, as a prefix. */

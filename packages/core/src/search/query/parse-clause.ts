@@ -8,6 +8,8 @@ import {
   type SearchParameterDefinition,
 } from '../../definitions/index.js';
 import { FhirError } from '../../errors/fhir-error.js';
+import type { TerminologyLookup } from '../../terminology/types.js';
+import { parseTerminologyClause, TERMINOLOGY_MODIFIERS } from './parse-terminology.js';
 import {
   normalizeSearchString,
   parseDateValue,
@@ -39,7 +41,7 @@ export class SearchRejection extends Error {
 
 const OK_MODIFIERS: Record<string, readonly string[]> = {
   string: ['exact', 'contains', 'missing'],
-  token: ['not', 'text', 'of-type', 'missing'],
+  token: ['not', 'text', 'of-type', 'missing', ...TERMINOLOGY_MODIFIERS],
   reference: ['identifier', 'missing'],
   uri: ['below', 'above', 'missing'],
   date: ['missing'],
@@ -49,7 +51,6 @@ const OK_MODIFIERS: Record<string, readonly string[]> = {
 };
 const UNSUPPORTED_MODIFIERS: Record<string, readonly string[]> = {
   string: ['text'],
-  token: ['in', 'not-in', 'below', 'above'],
   reference: ['below', 'above', 'text'],
   uri: ['contains'],
 };
@@ -62,6 +63,8 @@ export interface ClauseEnv {
   lookup: SearchParameterLookup;
   /** Returns a message when `code` of `resourceType` may not be used yet (e.g. being indexed). */
   notReady?: (resourceType: string, code: string) => string | undefined;
+  /** ValueSets and CodeSystems for `:in` / `:not-in` / `:below` / `:above` (default: the official ones). */
+  terminology?: TerminologyLookup;
 }
 
 const lookupType = (resourceType: string) => (resourceType === '*' ? 'Resource' : resourceType);
@@ -134,6 +137,8 @@ export function parseClause(resourceType: string, name: string, raw: string, env
     throw new SearchRejection('not-supported', `Search parameter ${code} (${def.type}) is not supported`);
   }
   if (modifier !== undefined) checkModifier(def.type, modifier, name, def.target);
+  if (def.type === 'token' && modifier !== undefined && TERMINOLOGY_MODIFIERS.includes(modifier))
+    return parseTerminologyClause(param, modifier, raw, name, env.terminology);
   const components = def.type === 'composite' ? compositeComponents(def, env) : [];
   const values = parseValues(param, modifier, raw, name, components);
   return { kind: 'param', param, ...(modifier !== undefined ? { modifier } : {}), values };

@@ -6,6 +6,7 @@
 import type { OperationOutcomeIssue } from 'fhir/r4';
 import { getSearchParameter, isResourceType, patientCompartmentParams } from '../../definitions/index.js';
 import { FhirError } from '../../errors/fhir-error.js';
+import type { TerminologyLookup } from '../../terminology/types.js';
 import type { SearchParams, SearchRequest } from '../types.js';
 import { type ClauseEnv, officialParameterByUrl, parseClause, SearchRejection } from './parse-clause.js';
 import { splitEscaped, unescapeValue } from './parse-values.js';
@@ -28,6 +29,8 @@ export interface ParseSearchOptions {
   maxCount?: number;
   /** A message when a parameter may not be used yet (e.g. still being indexed). */
   notReady?: (resourceType: string, code: string) => string | undefined;
+  /** ValueSets and CodeSystems for `:in` / `:not-in` / `:below` / `:above` (default: the official R4 ones); see `resolveSearchTerminology`. */
+  terminology?: TerminologyLookup;
 }
 
 /** The official R4 search parameters as a {@link SearchParameterLookup}. */
@@ -55,7 +58,11 @@ const SORTABLE = new Set(['string', 'token', 'date', 'number', 'quantity', 'refe
 export function parseSearchRequest(request: SearchRequest, options: ParseSearchOptions = {}): ParsedSearch {
   const strict = request.handling === 'strict';
   const lookup = options.lookup ?? officialSearchParameters;
-  const env: ClauseEnv = { lookup, ...(options.notReady ? { notReady: options.notReady } : {}) };
+  const env: ClauseEnv = {
+    lookup,
+    ...(options.notReady ? { notReady: options.notReady } : {}),
+    ...(options.terminology ? { terminology: options.terminology } : {}),
+  };
   const maxCount = options.maxCount ?? 1000;
   const warnings: OperationOutcomeIssue[] = [];
   const selfParams: SearchParams = [];

@@ -1,0 +1,109 @@
+/**
+ * Stored (server-side) ValueSet and CodeSystem resources as terminology:
+ * conversion to the expansion form, and a {@link TerminologyLookup} that
+ * answers official definitions first and stored ones after.
+ */
+import type { CodeSystem, ValueSet, ValueSetComposeInclude, ValueSetExpansionContains } from 'fhir/r4';
+import { CodeSystemTree } from './code-system-tree.js';
+import { officialCodeSystem, officialValueSet, unversioned } from './official.js';
+import type { ComposeInclude, SystemCode, TerminologyLookup, ValueSetSource } from './types.js';
+
+/**
+ * A stored ValueSet in the form expansion uses.
+ *
+ * @example
+ * ```ts
+ * valueSetSource({ resourceType: 'ValueSet', status: 'active', url: 'http://x/vs',
+ *   compose: { include: [{ system: 'http://x/cs', concept: [{ code: 'a' }] }] } });
+ * // { url: 'http://x/vs', include: [{ system: 'http://x/cs', concept: ['a'] }] }
+ * ```
+ */
+export function valueSetSource(vs: ValueSet): ValueSetSource {
+  const url = vs.url ? unversioned(vs.url) : `ValueSet/${vs.id}`;
+  if (vs.expansion?.contains) return { url, expansion: flatContains(vs.expansion.contains) };
+  if (!vs.compose) return { url };
+  const include = vs.compose.include.map(composeInclude);
+  const exclude = (vs.compose.exclude ?? []).map(composeInclude);
+  return { url, include, ...(exclude.length > 0 ? { exclude } : {}) };
+}
+
+function composeInclude(inc: ValueSetComposeInclude): ComposeInclude {
+  return {
+    ...(inc.system ? { system: inc.system } : {}),
+    ...(inc.concept ? { concept: inc.concept.map((c) => c.code) } : {}),
+    ...(inc.filter
+      ? { filter: inc.filter.map((f) => ({ property: f.property, op: f.op, value: f.value })) }
+      : {}),
+    ...(inc.valueSet ? { valueSet: inc.valueSet.map(unversioned) } : {}),
+  };
+}
+
+function flatContains(contains: ValueSetExpansionContains[], out: SystemCode[] = []): SystemCode[] {
+  for (const c of contains) {
+    if (c.system && c.code && c.abstract !== true) out.push({ system: c.system, code: c.code });
+    if (c.contains) flatContains(c.contains, out);
+  }
+  return out;
+}
+
+/**
+ * A stored CodeSystem as a hierarchy, when the server can rely on it: its
+ * content is complete and its nesting means is-a (or has no stated meaning).
+ *
+ * @example
+ * ```ts
+ * codeSystemTree({ resourceType: 'CodeSystem', status: 'active', content: 'complete', url: 'http://x/cs',
+ *   concept: [{ code: 'a', concept: [{ code: 'b' }] }] })?.descendants('a'); // ['b']
+ * ```
+ */
+export function codeSystemTree(cs: CodeSystem): CodeSystemTree | undefined {
+  if (!cs.url || cs.content !== 'complete') return undefined;
+  if (cs.hierarchyMeaning !== undefined && cs.hierarchyMeaning !== 'is-a') return undefined;
+  return CodeSystemTree.fromConcepts(unversioned(cs.url), cs.concept ?? []);
+}
+
+/** The stored resources a search refers to. */
+export interface StoredTerminology {
+  /** By canonical URL (unversioned), and by `ValueSet/<id>`. */
+  valueSets: Map<string, ValueSet>;
+  /** By canonical URL (unversioned). */
+  codeSystems: Map<string, CodeSystem>;
+}
+
+/**
+ * A lookup over official definitions first, then the given stored resources.
+ *
+ * @example
+ * ```ts
+ * const lookup = storedTerminologyLookup({ valueSets: new Map([['http://x/vs', vs]]), codeSystems: new Map() });
+ * lookup.valueSet('http://x/vs'); // the stored one
+ * ```
+ */
+export function storedTerminologyLookup(stored: StoredTerminology): TerminologyLookup {
+  const sources = new Map<string, ValueSetSource>();
+  const trees = new Map<string, CodeSystemTree | undefined>();
+  return {
+    valueSet(ref) {
+      const key = ref.startsWith('ValueSet/') ? ref : unversioned(ref);
+      const official = key.startsWith('ValueSet/') ? undefined : officialValueSet(key);
+      if (official) return official;
+      let source = sources.get(key);
+      const vs = stored.valueSets.get(key);
+      if (!source && vs) {
+        source = valueSetSource(vs);
+        sources.set(key, source);
+      }
+      return source;
+    },
+    codeSystem(url) {
+      const key = unversioned(url);
+      const official = officialCodeSystem(key);
+      if (official) return official;
+      if (!trees.has(key)) {
+        const cs = stored.codeSystems.get(key);
+        trees.set(key, cs ? codeSystemTree(cs) : undefined);
+      }
+      return trees.get(key);
+    },
+  };
+}

@@ -1,0 +1,48 @@
+/**
+ * The terminology a search needs to expand `:in` / `:not-in` / `:below` /
+ * `:above`: ValueSets (compose or expansion) and CodeSystem hierarchies,
+ * official (compiled from the R4 package) or stored on the server.
+ */
+import type { CodeSystemTree } from './code-system-tree.js';
+
+/** One code of an expansion. */
+export interface SystemCode {
+  system: string;
+  code: string;
+}
+
+/** A `ValueSet.compose.include` / `exclude` entry, codes only. */
+export interface ComposeInclude {
+  system?: string;
+  /** Enumerated codes (`concept[].code`). */
+  concept?: string[];
+  filter?: Array<{ property: string; op: string; value: string }>;
+  /** Imported ValueSets (canonical URLs, unversioned). */
+  valueSet?: string[];
+}
+
+/** What expansion needs of a ValueSet: its expansion when it has one, else its compose. */
+export interface ValueSetSource {
+  /** Canonical URL (or `ValueSet/<id>` for a stored one without `url`), used in messages and cycle checks. */
+  url: string;
+  /** `expansion.contains`, flattened (takes precedence over `compose`). */
+  expansion?: SystemCode[];
+  include?: ComposeInclude[];
+  exclude?: ComposeInclude[];
+  /** Whether it comes from the official R4 package (its expansion can be cached). */
+  official?: boolean;
+}
+
+/**
+ * A synchronous view of the terminology available to one search: the parser
+ * expands with it. Made by {@link resolveSearchTerminology} (official plus the
+ * stored resources the search refers to) or {@link officialTerminology}.
+ */
+export interface TerminologyLookup {
+  /** A ValueSet by canonical URL (a `|version` suffix is ignored) or by `ValueSet/<id>`. */
+  valueSet(ref: string): ValueSetSource | undefined;
+  /** A CodeSystem whose concepts (and hierarchy) are known, by canonical URL. */
+  codeSystem(url: string): CodeSystemTree | undefined;
+  /** Appended to the message for an unknown ValueSet (e.g. where stored ones are not looked up). */
+  readonly unknownHint?: string;
+}
