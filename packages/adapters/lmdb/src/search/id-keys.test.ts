@@ -11,6 +11,9 @@ describe('id keys', () => {
     expect(readIdKey(bytes, 0, bytes.length)).toBe('obs.7');
     const terminated = Buffer.concat([bytes, Buffer.of(0)]);
     expect(readIdKey(terminated, 0, terminated.length)).toBe('obs.7');
+    // A plain Uint8Array, read from an offset.
+    const plain = Uint8Array.from([9, 9, ...bytes]);
+    expect(readIdKey(plain, 2, plain.length)).toBe('obs.7');
   });
 
   it('checks that ordered-binary and lmdb encode keys alike, and notices when they do not', () => {

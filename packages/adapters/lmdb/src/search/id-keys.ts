@@ -16,13 +16,17 @@ import * as orderedBinary from 'ordered-binary';
 /** An index database whose keys are read as the resource id they end with. */
 export type IdKeysDb = Database<unknown, Key>;
 
+/** Buffer's own latin1 decoder (`toString` checks its arguments and dispatches on the encoding first). */
+const latin1Slice = (Buffer.prototype as unknown as { latin1Slice(start: number, end: number): string })
+  .latin1Slice;
+
 /** The id (last element) of an ordered-binary key in `bytes[start, end)`. */
 export function readIdKey(bytes: Uint8Array, start: number, end: number): string {
   let e = end;
   while (e > start && bytes[e - 1] === 0) e--; // the null terminator, when included
   let z = e - 1;
   while (z >= start && bytes[z] !== 0) z--;
-  return (bytes as Buffer).toString('latin1', z + 1, e);
+  return latin1Slice.call(bytes, z + 1, e);
 }
 
 /** The `keyEncoder` of an {@link IdKeysDb}: ordered-binary writes, id-only reads. */
