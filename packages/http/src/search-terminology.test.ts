@@ -1,4 +1,10 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createFhirServer, createStore } from '@fhirstream/core';
+import { createLmdbSearchEngine, openLmdbBackend } from '@fhirstream/lmdb';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createFhirHandler } from './handler.js';
 import { inProcessClient } from './in-process.js';
 import { openTestServer, type TestFhirServer } from './testing/fixture.js';
 
@@ -75,5 +81,49 @@ describe('token :in / :not-in / :below over REST', () => {
     const snomed = await client.json('/Observation?code:below=http://snomed.info/sct|404684003');
     expect(snomed.status).toBe(400);
     expect((snomed.body as Outcome).issue[0]!.code).toBe('not-supported');
+  });
+});
+
+describe('token :in and the access policy', () => {
+  it('expands only the ValueSets the caller may read', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'fhirstream-terminology-access-'));
+    const backend = openLmdbBackend({ path: dir, durability: 'committed' });
+    const store = createStore(backend);
+    const search = createLmdbSearchEngine({ backend, store });
+    let hideValueSets = false;
+    const server = await createFhirServer({
+      store,
+      search,
+      access: { canRead: (_ctx, r) => !(hideValueSets && r.resourceType === 'ValueSet') },
+    });
+    try {
+      const client = inProcessClient(createFhirHandler(server));
+      await client.json('/Patient', { method: 'POST', body: { resourceType: 'Patient', gender: 'male' } });
+      const url = 'http://example.org/fhir/ValueSet/males';
+      const vs = await client.json('/ValueSet', {
+        method: 'POST',
+        body: {
+          resourceType: 'ValueSet',
+          status: 'active',
+          url,
+          compose: {
+            include: [{ system: 'http://hl7.org/fhir/administrative-gender', concept: [{ code: 'male' }] }],
+          },
+        },
+      });
+      const id = (vs.body as { id: string }).id;
+      const seen = await client.json(`/Patient?gender:in=${url}&_summary=count`);
+      expect(seen.body).toMatchObject({ total: 1 });
+      hideValueSets = true;
+      for (const ref of [url, `ValueSet/${id}`]) {
+        const hidden = await client.json(`/Patient?gender:in=${ref}`);
+        expect(hidden.status).toBe(400);
+        expect((hidden.body as Outcome).issue[0]!.code).toBe('invalid');
+      }
+    } finally {
+      await server.close();
+      await store.close();
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

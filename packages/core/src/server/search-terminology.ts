@@ -5,6 +5,7 @@
  */
 import type { RequestContext } from '../context/request-context.js';
 import type { SearchRequest } from '../search/types.js';
+import type { StoredResource } from '../store/types.js';
 import { engineTerminologySource, resolveSearchTerminology } from '../terminology/resolve.js';
 import type { ServerDeps } from './server-context.js';
 
@@ -23,9 +24,14 @@ export async function withSearchTerminology(
   request: SearchRequest,
 ): Promise<SearchRequest> {
   if (!deps.search || request.terminology) return request;
+  const { restrictSearch, canRead } = deps.access;
+  // The ValueSets and CodeSystems a search expands are read as the caller: only those it may read.
   const terminology = await resolveSearchTerminology(
     request.params,
-    engineTerminologySource(deps.search, deps.store, ctx),
+    engineTerminologySource(deps.search, deps.store, ctx, {
+      ...(restrictSearch ? { restrictSearch: (r: SearchRequest) => restrictSearch(ctx, r) } : {}),
+      ...(canRead ? { canRead: (r: StoredResource) => canRead(ctx, r) } : {}),
+    }),
   );
   return terminology ? { ...request, terminology } : request;
 }

@@ -7,8 +7,9 @@
 import type { CodeSystem, ValueSet } from 'fhir/r4';
 import { type RequestContext, requestContext } from '../context/request-context.js';
 import { splitEscaped, unescapeValue } from '../search/query/parse-values.js';
-import type { SearchEngine, SearchParams } from '../search/types.js';
+import type { SearchEngine, SearchParams, SearchRequest } from '../search/types.js';
 import type { ResourceStore } from '../store/create-store.js';
+import type { StoredResource } from '../store/types.js';
 import { officialCodeSystem, officialValueSet, unversioned } from './official.js';
 import { type StoredTerminology, storedTerminologyLookup } from './stored.js';
 import type { TerminologyLookup } from './types.js';
@@ -81,9 +82,16 @@ export async function resolveSearchTerminology(
   return storedTerminologyLookup(stored);
 }
 
+/** The caller's access rules, applied to the stored terminology a search reads (see `AccessPolicy`). */
+export interface TerminologyAccess {
+  restrictSearch?(request: SearchRequest): SearchRequest | Promise<SearchRequest>;
+  canRead?(resource: StoredResource): boolean | Promise<boolean>;
+}
+
 /**
  * A {@link TerminologySource} over a search engine (canonical URL via the
- * `url` search parameter) and the store (ids).
+ * `url` search parameter) and the store (ids), seeing only what `access`
+ * lets the caller read.
  *
  * @example
  * ```ts
@@ -94,16 +102,24 @@ export function engineTerminologySource(
   search: SearchEngine,
   store: Pick<ResourceStore, 'read'>,
   ctx: RequestContext = requestContext(),
+  access: TerminologyAccess = {},
 ): TerminologySource {
+  const readable = async (r: StoredResource | undefined) =>
+    !!r && !r.deleted && (!access.canRead || (await access.canRead(r)));
   return {
     async byUrl(type, url) {
-      const result = await search.search({ resourceType: type, params: [['url', url]] }, ctx);
-      const current = result.matches.map((m) => m.resource as ValueSet | CodeSystem | undefined);
-      return current.find((r) => r?.url !== undefined && unversioned(r.url) === url);
+      let request: SearchRequest = { resourceType: type, params: [['url', url]] };
+      if (access.restrictSearch) request = await access.restrictSearch(request);
+      const result = await search.search(request, ctx);
+      for (const m of result.matches) {
+        const r = m.resource as ValueSet | CodeSystem | undefined;
+        if (r?.url !== undefined && unversioned(r.url) === url && (await readable(m))) return r;
+      }
+      return undefined;
     },
     async valueSetById(id) {
       const found = await store.read('ValueSet', id);
-      return found?.resource as ValueSet | undefined;
+      return (await readable(found)) ? (found!.resource as ValueSet | undefined) : undefined;
     },
   };
 }
