@@ -20,7 +20,9 @@ export function fhirHeaders(header: (name: string) => string | null): FhirReques
   set('ifModifiedSince', 'if-modified-since');
   set('ifNoneExist', 'if-none-exist');
   set('contentType', 'content-type');
-  for (const part of (header('prefer') ?? '').split(/[,;]/)) {
+  const prefer = header('prefer');
+  if (!prefer) return out;
+  for (const part of prefer.split(/[,;]/)) {
     const [key, value] = part
       .trim()
       .split('=')

@@ -104,6 +104,7 @@ export function parseInteraction(method: FhirMethod, path: string, params: Searc
 }
 
 function decodeSegment(segment: string): string {
+  if (!segment.includes('%')) return segment;
   try {
     return decodeURIComponent(segment);
   } catch {
