@@ -26,7 +26,7 @@ import {
   searchParametersByBase,
 } from './definitions/search-parameters.js';
 import { compileStructureDefinitions } from './definitions/structure-definitions.js';
-import { compactCodeSystems, compactValueSets } from './definitions/terminology.js';
+import { compactCodeSystems, compactValueSets, completeCodeSystems } from './definitions/terminology.js';
 import { expandValueSets } from './definitions/value-sets.js';
 
 const PACKAGE = 'hl7.fhir.r4.examples';
@@ -43,11 +43,13 @@ function main(): void {
   const structures = compileStructureDefinitions(pkg.byType('StructureDefinition'));
   warnings.push(...structures.warnings);
 
+  const codeSystems = compactCodeSystems(pkg.byType('CodeSystem'));
+  const composes = compactValueSets(pkg.byType('ValueSet'));
   const valueSetUrls = [...structures.requiredValueSets].sort(byCodeUnit);
   const { expanded, unexpandable } = expandValueSets(
     valueSetUrls,
-    pkg.byType('ValueSet'),
-    pkg.byType('CodeSystem'),
+    composes,
+    completeCodeSystems(pkg.byType('CodeSystem')),
   );
 
   const bundle = pkg.has('Bundle-searchParams.json') ? pkg.read('Bundle-searchParams.json') : undefined;
@@ -57,8 +59,6 @@ function main(): void {
   const byBase = searchParametersByBase(searchParams);
 
   const compartment = pkg.read('CompartmentDefinition-patient.json');
-  const codeSystems = compactCodeSystems(pkg.byType('CodeSystem'));
-  const composes = compactValueSets(pkg.byType('ValueSet'));
 
   rmSync(outDir, { recursive: true, force: true });
   mkdirSync(outDir, { recursive: true });

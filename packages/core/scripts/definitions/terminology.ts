@@ -1,23 +1,13 @@
-import { byCodeUnit, type Json, unversioned } from './package-reader.js';
-
-/**
- * A concept of a compiled CodeSystem: a leaf is its code; a concept with
- * children is `[code, ...children]` (the nesting of `CodeSystem.concept`).
- */
-export type CompactConcept = string | [string, ...CompactConcept[]];
-
-/** A compiled `ValueSet.compose.include` / `exclude` entry (codes without displays). */
-export interface CompactInclude {
-  system?: string;
-  concept?: string[];
-  filter?: Array<{ property: string; op: string; value: string }>;
-  valueSet?: string[];
-}
+import type { CodeSystem, ValueSet } from 'fhir/r4';
+import type { CompactConcept } from '../../src/terminology/code-system-tree.js';
+import { composeInclude, flatContains } from '../../src/terminology/compose.js';
+import type { ComposeInclude } from '../../src/terminology/types.js';
+import { byCodeUnit, type Json } from './package-reader.js';
 
 /** A compiled ValueSet: its compose, or (when it has none) its expansion as `[system, code]` pairs. */
 export interface CompactValueSet {
-  include?: CompactInclude[];
-  exclude?: CompactInclude[];
+  include?: ComposeInclude[];
+  exclude?: ComposeInclude[];
   expansion?: Array<[string, string]>;
 }
 
@@ -46,41 +36,24 @@ function compactConcept(c: Json): CompactConcept {
 /** Every ValueSet of the package, reduced to what expansion needs: URL → compose (or expansion). */
 export function compactValueSets(valueSets: Json[]): Map<string, CompactValueSet> {
   const out = new Map<string, CompactValueSet>();
-  for (const vs of valueSets) {
-    const url = vs.url ? String(vs.url) : undefined;
-    if (!url || out.has(url)) continue;
+  for (const vs of valueSets as ValueSet[]) {
+    if (!vs.url || out.has(vs.url)) continue;
     if (vs.compose) {
-      const include = (vs.compose.include ?? []).map(compactInclude);
-      const exclude = (vs.compose.exclude ?? []).map(compactInclude);
-      out.set(url, { include, ...(exclude.length > 0 ? { exclude } : {}) });
+      const include = vs.compose.include.map(composeInclude);
+      const exclude = (vs.compose.exclude ?? []).map(composeInclude);
+      out.set(vs.url, { include, ...(exclude.length > 0 ? { exclude } : {}) });
     } else if (vs.expansion) {
-      out.set(url, { expansion: flatContains(vs.expansion.contains ?? []) });
+      const codes = flatContains(vs.expansion.contains ?? []);
+      out.set(vs.url, { expansion: codes.map((c): [string, string] => [c.system, c.code]) });
     }
   }
   return new Map([...out.entries()].sort((a, b) => byCodeUnit(a[0], b[0])));
 }
 
-function compactInclude(inc: Json): CompactInclude {
-  return {
-    ...(inc.system ? { system: String(inc.system) } : {}),
-    ...(Array.isArray(inc.concept) ? { concept: inc.concept.map((c: Json) => String(c.code)) } : {}),
-    ...(Array.isArray(inc.filter)
-      ? {
-          filter: inc.filter.map((f: Json) => ({
-            property: String(f.property),
-            op: String(f.op),
-            value: String(f.value),
-          })),
-        }
-      : {}),
-    ...(Array.isArray(inc.valueSet) ? { valueSet: inc.valueSet.map((u: string) => unversioned(u)) } : {}),
-  };
-}
-
-function flatContains(contains: Json[], out: Array<[string, string]> = []): Array<[string, string]> {
-  for (const c of contains) {
-    if (c.system && c.code && c.abstract !== true) out.push([String(c.system), String(c.code)]);
-    if (Array.isArray(c.contains)) flatContains(c.contains, out);
-  }
+/** The complete CodeSystems of the package, whatever their hierarchy means (to enumerate their codes). */
+export function completeCodeSystems(codeSystems: Json[]): Map<string, CodeSystem> {
+  const out = new Map<string, CodeSystem>();
+  for (const cs of codeSystems as CodeSystem[])
+    if (cs.url && !out.has(cs.url) && cs.content === 'complete') out.set(cs.url, cs);
   return out;
 }

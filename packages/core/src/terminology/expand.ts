@@ -5,7 +5,7 @@
  * ValueSets (intersected, as R4 defines), and excludes of any of those.
  */
 import { FhirError } from '../errors/fhir-error.js';
-import { unversioned } from './official.js';
+import { unversioned } from './canonical.js';
 import type { ComposeInclude, SystemCode, TerminologyLookup, ValueSetSource } from './types.js';
 
 /**
@@ -15,7 +15,8 @@ import type { ComposeInclude, SystemCode, TerminologyLookup, ValueSetSource } fr
  */
 export const MAX_EXPANSION = 5_000;
 
-const key = (c: SystemCode): string => `${c.system}|${c.code}`;
+/** The identity of a code in an expansion: `system|code`. */
+export const systemCodeKey = (c: SystemCode): string => `${c.system}|${c.code}`;
 const officialCache = new Map<string, SystemCode[]>();
 
 /**
@@ -63,7 +64,7 @@ class Expander {
     if (stack.includes(vs.url)) throw this.cannot(`circular import of ${vs.url}`);
     const out = new Map<string, SystemCode>();
     if (vs.expansion) {
-      for (const c of vs.expansion) out.set(key(c), c);
+      for (const c of vs.expansion) out.set(systemCodeKey(c), c);
     } else {
       if (!vs.include) throw this.cannot(`${vs.url} has neither an expansion nor a compose`);
       for (const inc of vs.include) {
@@ -96,7 +97,7 @@ class Expander {
   systemCodes(inc: ComposeInclude): Map<string, SystemCode> {
     const system = inc.system!;
     const of = (codes: Iterable<string>) =>
-      new Map([...codes].map((code) => [`${system}|${code}`, { system, code }]));
+      new Map([...codes].map((code) => [systemCodeKey({ system, code }), { system, code }]));
     if (inc.concept) {
       if (inc.filter?.length) throw this.cannot(`an include of ${system} has both concepts and filters`);
       return of(inc.concept);

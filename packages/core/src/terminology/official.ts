@@ -5,14 +5,14 @@
  */
 import codeSystemTable from '../definitions/generated/code-systems.js';
 import valueSetTable from '../definitions/generated/value-set-composes.js';
+import { unversioned } from './canonical.js';
 import { CodeSystemTree, type CompactConcept } from './code-system-tree.js';
 import type { ComposeInclude, TerminologyLookup, ValueSetSource } from './types.js';
 
 const trees = new Map<string, CodeSystemTree>();
 const valueSets = new Map<string, ValueSetSource>();
 
-/** Strip a `|version` suffix from a canonical URL. */
-export const unversioned = (canonical: string): string => canonical.split('|')[0]!;
+export { unversioned } from './canonical.js';
 
 /**
  * An official R4 ValueSet by canonical URL.

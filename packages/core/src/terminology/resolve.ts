@@ -6,11 +6,13 @@
  */
 import type { CodeSystem, ValueSet } from 'fhir/r4';
 import { type RequestContext, requestContext } from '../context/request-context.js';
+import { hierarchyTarget, TERMINOLOGY_MODIFIERS } from '../search/query/parse-terminology.js';
 import { splitEscaped, unescapeValue } from '../search/query/parse-values.js';
 import type { SearchEngine, SearchParams, SearchRequest } from '../search/types.js';
 import type { ResourceStore } from '../store/create-store.js';
 import type { StoredResource } from '../store/types.js';
-import { officialCodeSystem, officialValueSet, unversioned } from './official.js';
+import { unversioned, valueSetKey } from './canonical.js';
+import { officialCodeSystem, officialValueSet } from './official.js';
 import { type StoredTerminology, storedTerminologyLookup } from './stored.js';
 import type { TerminologyLookup } from './types.js';
 
@@ -22,7 +24,6 @@ export interface TerminologySource {
   valueSetById(id: string): Promise<ValueSet | undefined>;
 }
 
-const TERMINOLOGY_MODIFIER = /:(in|not-in|below|above)$/;
 /** Nested imports followed at most this deep (a cycle is reported by the expansion). */
 const MAX_DEPTH = 8;
 
@@ -40,7 +41,10 @@ export async function resolveSearchTerminology(
   params: SearchParams,
   source: TerminologySource,
 ): Promise<TerminologyLookup | undefined> {
-  const wanted = params.filter(([name]) => TERMINOLOGY_MODIFIER.test(name));
+  const wanted = params.flatMap(([name, raw]) => {
+    const modifier = name.slice(name.lastIndexOf(':') + 1);
+    return name.includes(':') && TERMINOLOGY_MODIFIERS.includes(modifier) ? [{ modifier, raw }] : [];
+  });
   if (wanted.length === 0) return undefined;
   const stored: StoredTerminology = { valueSets: new Map(), codeSystems: new Map() };
   const loadCodeSystem = async (url: string): Promise<void> => {
@@ -50,7 +54,7 @@ export async function resolveSearchTerminology(
     if (cs?.resourceType === 'CodeSystem') stored.codeSystems.set(key, cs);
   };
   const loadValueSet = async (ref: string, depth: number): Promise<void> => {
-    const key = ref.startsWith('ValueSet/') ? ref : unversioned(ref);
+    const key = valueSetKey(ref);
     if (
       depth > MAX_DEPTH ||
       stored.valueSets.has(key) ||
@@ -68,14 +72,12 @@ export async function resolveSearchTerminology(
       if (inc.system && !inc.concept) await loadCodeSystem(inc.system);
     }
   };
-  for (const [name, raw] of wanted) {
-    const modifier = TERMINOLOGY_MODIFIER.exec(name)![1];
+  for (const { modifier, raw } of wanted) {
     for (const part of splitEscaped(raw, ',')) {
-      const value = unescapeValue(part);
-      if (modifier === 'in' || modifier === 'not-in') await loadValueSet(value, 0);
+      if (modifier === 'in' || modifier === 'not-in') await loadValueSet(unescapeValue(part), 0);
       else {
-        const bar = splitEscaped(part, '|');
-        if (bar.length === 2 && bar[0]) await loadCodeSystem(unescapeValue(bar[0]));
+        const target = hierarchyTarget(part);
+        if (target) await loadCodeSystem(target.system);
       }
     }
   }

@@ -3,10 +3,12 @@
  * conversion to the expansion form, and a {@link TerminologyLookup} that
  * answers official definitions first and stored ones after.
  */
-import type { CodeSystem, ValueSet, ValueSetComposeInclude, ValueSetExpansionContains } from 'fhir/r4';
+import type { CodeSystem, ValueSet } from 'fhir/r4';
+import { unversioned, valueSetKey } from './canonical.js';
 import { CodeSystemTree } from './code-system-tree.js';
-import { officialCodeSystem, officialValueSet, unversioned } from './official.js';
-import type { ComposeInclude, SystemCode, TerminologyLookup, ValueSetSource } from './types.js';
+import { composeInclude, flatContains } from './compose.js';
+import { officialCodeSystem, officialValueSet } from './official.js';
+import type { TerminologyLookup, ValueSetSource } from './types.js';
 
 /**
  * A stored ValueSet in the form expansion uses.
@@ -25,25 +27,6 @@ export function valueSetSource(vs: ValueSet): ValueSetSource {
   const include = vs.compose.include.map(composeInclude);
   const exclude = (vs.compose.exclude ?? []).map(composeInclude);
   return { url, include, ...(exclude.length > 0 ? { exclude } : {}) };
-}
-
-function composeInclude(inc: ValueSetComposeInclude): ComposeInclude {
-  return {
-    ...(inc.system ? { system: inc.system } : {}),
-    ...(inc.concept ? { concept: inc.concept.map((c) => c.code) } : {}),
-    ...(inc.filter
-      ? { filter: inc.filter.map((f) => ({ property: f.property, op: f.op, value: f.value })) }
-      : {}),
-    ...(inc.valueSet ? { valueSet: inc.valueSet.map(unversioned) } : {}),
-  };
-}
-
-function flatContains(contains: ValueSetExpansionContains[], out: SystemCode[] = []): SystemCode[] {
-  for (const c of contains) {
-    if (c.system && c.code && c.abstract !== true) out.push({ system: c.system, code: c.code });
-    if (c.contains) flatContains(c.contains, out);
-  }
-  return out;
 }
 
 /**
@@ -84,7 +67,7 @@ export function storedTerminologyLookup(stored: StoredTerminology): TerminologyL
   const trees = new Map<string, CodeSystemTree | undefined>();
   return {
     valueSet(ref) {
-      const key = ref.startsWith('ValueSet/') ? ref : unversioned(ref);
+      const key = valueSetKey(ref);
       const official = key.startsWith('ValueSet/') ? undefined : officialValueSet(key);
       if (official) return official;
       let source = sources.get(key);

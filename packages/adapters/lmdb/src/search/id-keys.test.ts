@@ -1,9 +1,6 @@
 import type { Key } from 'lmdb';
-import * as lmdb from 'lmdb';
 import { describe, expect, it } from 'vitest';
-import { encodersAgree, readIdKey } from './id-keys.js';
-
-const lmdbKey = (lmdb as unknown as { keyValueToBuffer: (key: Key) => Uint8Array }).keyValueToBuffer;
+import { encodersAgree, lmdbKeyBytes as lmdbKey, readIdKey } from './id-keys.js';
 
 describe('id keys', () => {
   it('reads the id, the last element, of an encoded index key', () => {

@@ -104,7 +104,7 @@ export function indexKeys(
   const keys: Key[][] = [];
   const texts: TokenText[] = [];
   const seen = new Set<string>();
-  const sort: Record<string, [string | number, string | number]> = {};
+  const sort: ResourceRecord['s'] = {};
   /**
    * Add a key (the id appended) unless the resource has it already; whether
    * it was new. Keys of different parameters differ (they hold the code), and
@@ -131,17 +131,11 @@ export function indexKeys(
     for (const v of p.values) {
       addValueKeys(type, p.code, v, add, texts);
       const sv = sortValue(v);
-      if (sv === undefined) continue;
-      const prev = sort[p.code];
-      if (!prev) sort[p.code] = [sv[0], sv[1]];
-      else {
-        if (sv[0] < prev[0]) prev[0] = sv[0];
-        if (sv[1] > prev[1]) prev[1] = sv[1];
-      }
+      if (sv !== undefined) sort[p.code] = widen(sort[p.code], sv);
     }
     if (keys.length === before) add(['p', type, p.code]);
   }
-  return { keys, sort: compactSort(sort), texts };
+  return { keys, sort, texts };
 }
 
 /**
@@ -163,14 +157,16 @@ export function resourceKeys(
   return indexKeys(type, id, indexedParams(resource, id, lastUpdated, registry)).keys;
 }
 
-/** The sort values with each pair whose two keys are the same stored as one value (smaller records). */
-function compactSort(sort: Record<string, [string | number, string | number]>): ResourceRecord['s'] {
-  const out: ResourceRecord['s'] = {};
-  for (const code in sort) {
-    const [low, high] = sort[code]!;
-    out[code] = low === high ? low : [low, high];
-  }
-  return out;
+/**
+ * A parameter's sort values widened by one value's `[ascending, descending]`
+ * keys; one value when the two are the same (smaller records).
+ */
+function widen(prev: SortValues | undefined, [asc, desc]: [string | number, string | number]): SortValues {
+  if (prev === undefined) return asc === desc ? asc : [asc, desc];
+  let [low, high] = typeof prev === 'object' ? prev : [prev, prev];
+  if (asc < low) low = asc;
+  if (desc > high) high = desc;
+  return low === high ? low : [low, high];
 }
 
 /** A normalized token text of a parameter (its `tw` keys are shared, see {@link wordTailKeys}). */

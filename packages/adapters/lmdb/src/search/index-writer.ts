@@ -16,9 +16,8 @@
 
 import type { ChangeEvent, SearchParameterRegistry, StoredResource } from '@fhirstream/core';
 import { groupByResource, indexedParams, lifeInBatch } from '@fhirstream/core';
-import * as lmdb from 'lmdb';
 import { asBinary, type Database, type Key } from 'lmdb';
-import { ID_KEY_ENCODER, type IdKeysDb } from './id-keys.js';
+import { lmdbKeyBytes as encodeKey, ID_KEY_ENCODER, type IdKeysDb } from './id-keys.js';
 import { generationCheckpoint, type SearchIndexEnv } from './index-env.js';
 import { indexKeys, type ResourceRecord, resourceKeys, type TokenText, wordTailKeys } from './index-keys.js';
 
@@ -95,24 +94,23 @@ export class SearchIndexWriter {
 
   /** This writer's handle on the database of `generation`. */
   db(generation: number): SearchIndexDb {
-    let db = this.#dbs.get(generation);
-    if (!db) {
-      // Plain msgpack maps: records' sort values vary in shape, which msgpackr's shared records handle slower.
-      const options = { name: indexDbName(generation), useRecords: false } as { name: string };
-      db = this.env.root.openDB<unknown, Key>(options);
-      this.#dbs.set(generation, db);
-    }
-    return db;
+    // Plain msgpack maps: records' sort values vary in shape, which msgpackr's shared records handle slower.
+    return this.#handle(this.#dbs, generation, { useRecords: false });
   }
 
   /** A handle on the database of `generation` whose keys read as their id (see `id-keys.ts`). */
   ids(generation: number): IdKeysDb {
-    let db = this.#idDbs.get(generation);
+    return this.#handle(this.#idDbs, generation, { keyEncoder: ID_KEY_ENCODER });
+  }
+
+  /** The cached handle on a generation's database, opened with `options` (lmdb options its typings leave out). */
+  #handle(cache: Map<number, SearchIndexDb>, generation: number, options: object): SearchIndexDb {
+    let db = cache.get(generation);
     if (!db) {
-      // `keyEncoder` is an lmdb option its typings leave out.
-      const options = { name: indexDbName(generation), keyEncoder: ID_KEY_ENCODER } as { name: string };
-      db = this.env.root.openDB<unknown, Key>(options);
-      this.#idDbs.set(generation, db);
+      db = this.env.root.openDB<unknown, Key>({ name: indexDbName(generation), ...options } as {
+        name: string;
+      });
+      cache.set(generation, db);
     }
     return db;
   }
@@ -312,8 +310,6 @@ function diff(p: Planned, old: Key[][]): void {
   p.kept = kept;
 }
 
-/** lmdb's own key encoder (ordered-binary), for elements pre-encoded once and copied as is. */
-const encodeKey = (lmdb as unknown as { keyValueToBuffer: (key: Key) => Uint8Array }).keyValueToBuffer;
 const prefixes = new Map<string, Map<string, Map<string, Uint8Array>>>();
 
 /** The encoded `[tag, type, code]` of an index key (cached: there are few). */

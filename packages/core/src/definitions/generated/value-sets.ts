@@ -217,6 +217,6 @@ export default table;
 
 /** ValueSets bound (required) to code elements that cannot be expanded from the package alone: URL → reason. */
 export const unexpandableValueSets: Readonly<Record<string, string>> = {
-  "http://hl7.org/fhir/ValueSet/currencies": "CodeSystem urn:iso:std:iso:4217 is not in the package",
-  "http://hl7.org/fhir/ValueSet/mimetypes": "CodeSystem urn:ietf:bcp:13 is not in the package",
+  "http://hl7.org/fhir/ValueSet/currencies": "Cannot expand ValueSet http://hl7.org/fhir/ValueSet/currencies: code system urn:iso:std:iso:4217 is not known here (only official R4 code systems and complete CodeSystems stored on this server can be enumerated)",
+  "http://hl7.org/fhir/ValueSet/mimetypes": "Cannot expand ValueSet http://hl7.org/fhir/ValueSet/mimetypes: code system urn:ietf:bcp:13 is not known here (only official R4 code systems and complete CodeSystems stored on this server can be enumerated)",
 };

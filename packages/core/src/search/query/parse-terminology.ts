@@ -9,7 +9,7 @@
  * Each code is searched as `system|code` and as `|code` (see {@link tokens}).
  */
 import { FhirError } from '../../errors/fhir-error.js';
-import { expandValueSet, MAX_EXPANSION } from '../../terminology/expand.js';
+import { expandValueSet, MAX_EXPANSION, systemCodeKey } from '../../terminology/expand.js';
 import { officialTerminology } from '../../terminology/official.js';
 import type { SystemCode, TerminologyLookup } from '../../terminology/types.js';
 import { splitEscaped, unescapeValue } from './parse-values.js';
@@ -50,7 +50,7 @@ export function parseTerminologyClause(
       modifier === 'in' || modifier === 'not-in'
         ? valueSetCodes(unescapeValue(part), name, lookup)
         : hierarchyCodes(part, modifier === 'below', name, lookup);
-    for (const c of found) codes.set(`${c.system}|${c.code}`, c);
+    for (const c of found) codes.set(systemCodeKey(c), c);
     if (codes.size > MAX_EXPANSION)
       throw new FhirError('too-large', `${name} expands to more than ${MAX_EXPANSION} codes`, {
         status: 400,
@@ -104,11 +104,24 @@ function valueSetCodes(ref: string, name: string, lookup: TerminologyLookup): Sy
   }
 }
 
+/**
+ * The `system|code` of a `:below` / `:above` value, or undefined when it is not one.
+ *
+ * @example
+ * ```ts
+ * hierarchyTarget('http://hl7.org/fhir/observation-status|amended'); // { system: 'http://hl7.org/fhir/observation-status', code: 'amended' }
+ * ```
+ */
+export function hierarchyTarget(raw: string): SystemCode | undefined {
+  const bar = splitEscaped(raw, '|').map(unescapeValue);
+  return bar.length === 2 && bar[0] && bar[1] ? { system: bar[0], code: bar[1] } : undefined;
+}
+
 function hierarchyCodes(part: string, below: boolean, name: string, lookup: TerminologyLookup): SystemCode[] {
-  const bar = splitEscaped(part, '|').map(unescapeValue);
-  if (bar.length !== 2 || !bar[0] || !bar[1])
+  const target = hierarchyTarget(part);
+  if (!target)
     throw new FhirError('invalid', `${name} needs system|code, got ${part}`, { expression: [name] });
-  const [system, code] = bar as [string, string];
+  const { system, code } = target;
   const tree = lookup.codeSystem(system);
   if (!tree)
     throw new FhirError(
