@@ -136,6 +136,38 @@ describe('stored ValueSets', () => {
     ]);
   });
 
+  it('several imports in one include are a union (R4), intersected with a system part', () => {
+    const enumerated = (url: string, codes: string[]): ValueSet => ({
+      resourceType: 'ValueSet',
+      status: 'active',
+      url,
+      compose: { include: [{ system: cs.url!, concept: codes.map((code) => ({ code })) }] },
+    });
+    const a = enumerated('http://example.org/vs/a', ['warm', 'red']);
+    const b = enumerated('http://example.org/vs/b', ['red', 'orange']);
+    const both: ValueSet = {
+      ...a,
+      url: 'http://example.org/vs/both',
+      compose: { include: [{ valueSet: [a.url!, b.url!] }] },
+    };
+    const l = lookup(a, b, both);
+    expect(keys(viaLookup(both, l))).toEqual([`${cs.url}|warm`, `${cs.url}|red`, `${cs.url}|orange`]);
+    const within: ValueSet = {
+      ...a,
+      url: 'http://example.org/vs/within',
+      compose: {
+        include: [
+          {
+            system: cs.url!,
+            filter: [{ property: 'concept', op: 'is-a', value: 'red' }],
+            valueSet: [a.url!, b.url!],
+          },
+        ],
+      },
+    };
+    expect(keys(viaLookup(within, lookup(a, b, within)))).toEqual([`${cs.url}|red`]);
+  });
+
   it('an import of an unknown ValueSet is invalid; a cycle and a too large one are refused', () => {
     const a: ValueSet = {
       resourceType: 'ValueSet',

@@ -2,7 +2,8 @@
  * ValueSet expansion for `:in` / `:not-in`: `expansion.contains` when the
  * ValueSet has one, else its compose — enumerated concepts, whole known
  * CodeSystems, `is-a` / `descendent-of` filters on known hierarchies, imported
- * ValueSets (intersected, as R4 defines), and excludes of any of those.
+ * ValueSets (their union, intersected with a system part, as R4 defines),
+ * and excludes of any of those.
  */
 import { FhirError } from '../errors/fhir-error.js';
 import { unversioned } from './canonical.js';
@@ -77,21 +78,27 @@ class Expander {
     return out;
   }
 
-  /** One include (or exclude): the intersection of its system part and its imported ValueSets. */
+  /**
+   * One include (or exclude): the union of its imported ValueSets (R4's
+   * `include.valueSet`), intersected with its system part when it has both.
+   */
   include(inc: ComposeInclude, stack: string[]): Map<string, SystemCode> {
-    const parts: Map<string, SystemCode>[] = [];
+    let imported: Map<string, SystemCode> | undefined;
     for (const ref of inc.valueSet ?? []) {
-      const imported = this.lookup.valueSet(unversioned(ref));
-      if (!imported)
+      const vs = this.lookup.valueSet(unversioned(ref));
+      if (!vs)
         throw new FhirError('invalid', `ValueSet ${this.top} imports an unknown ValueSet ${ref}`, {
           status: 400,
         });
-      parts.push(this.expand(imported, stack));
+      imported ??= new Map();
+      for (const [k, c] of this.expand(vs, stack)) imported.set(k, c);
     }
-    if (inc.system !== undefined) parts.push(this.systemCodes(inc));
-    if (parts.length === 0) throw this.cannot('an include has neither a system nor a valueSet');
-    const [first, ...rest] = parts;
-    return rest.length === 0 ? first! : new Map([...first!].filter(([k]) => rest.every((p) => p.has(k))));
+    if (inc.system === undefined) {
+      if (!imported) throw this.cannot('an include has neither a system nor a valueSet');
+      return imported;
+    }
+    const system = this.systemCodes(inc);
+    return imported ? new Map([...system].filter(([k]) => imported.has(k))) : system;
   }
 
   systemCodes(inc: ComposeInclude): Map<string, SystemCode> {
