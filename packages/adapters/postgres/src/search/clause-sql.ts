@@ -3,6 +3,9 @@
  * predicates over the search tables: each clause is a sub-query on the table
  * of its value kind (`id IN (…)`, or `NOT EXISTS` for negations), chains and
  * `_has` nest a query on the target / source type. PostgreSQL plans the rest.
+ * The values of a clause (an OR) are compiled one by one as templates, and
+ * those of one shape bound together as arrays (`value-lists.ts`), so a long
+ * list (a `:in` expansion) does not need a parameter per value.
  */
 import {
   normalizeString,
@@ -16,6 +19,7 @@ import { clip } from './index-rows.js';
 import { dateSql, numberSql, quantitySql } from './prefix-sql.js';
 import type { IndexTable, SearchTables } from './search-tables.js';
 import type { SqlParams, ValueSql } from './sql-params.js';
+import { type Alternative, anyOf, eachOf, TemplateParams } from './value-lists.js';
 
 export { SqlParams } from './sql-params.js';
 
@@ -58,7 +62,10 @@ function keyIn(type: string, r: string, idSelect: (cols: string) => string, type
     : `${r}.id IN (${idSelect(idCol)})`;
 }
 
-/** A predicate: `r` has a row of `param` in `table` matching `cond` (conditions on alias `x`). */
+/**
+ * A predicate: `r` has a row of `param` in `table` matching `cond` (conditions
+ * on alias `x`, and on the FROM item `from` when not `''`).
+ */
 function hasRow(
   q: SqlParams,
   env: ClauseEnv,
@@ -67,17 +74,13 @@ function hasRow(
   param: string,
   table: IndexTable,
   cond: (x: string) => string,
+  from = '',
 ) {
   const x = q.alias('x');
   const typeCond = type === '*' ? '' : `${x}.type = ${q.p(type)} AND `;
   const where = `${typeCond}${x}.param = ${q.p(param)} AND (${cond(x)})`;
-  return keyIn(
-    type,
-    r,
-    (cols) => `SELECT ${cols} FROM ${env.tables[table]} ${x} WHERE ${where}`,
-    `${x}.type`,
-    `${x}.id`,
-  );
+  const tables = `${env.tables[table]} ${x}${from && `, ${from}`}`;
+  return keyIn(type, r, (cols) => `SELECT ${cols} FROM ${tables} WHERE ${where}`, `${x}.type`, `${x}.id`);
 }
 
 function hasNoRow(
@@ -87,9 +90,10 @@ function hasNoRow(
   param: string,
   table: IndexTable,
   cond: (x: string) => string,
+  from = '',
 ) {
   const x = q.alias('x');
-  return `NOT EXISTS (SELECT 1 FROM ${env.tables[table]} ${x} WHERE ${x}.type = ${r}.type AND ${x}.id = ${r}.id
+  return `NOT EXISTS (SELECT 1 FROM ${env.tables[table]} ${x}${from && `, ${from}`} WHERE ${x}.type = ${r}.type AND ${x}.id = ${r}.id
     AND ${x}.param = ${q.p(param)} AND (${cond(x)}))`;
 }
 
@@ -181,57 +185,83 @@ function paramSql(
     const present = `${r}.present @> ARRAY[${q.p(code)}]::text[]`;
     return first.missing ? `NOT (${present})` : present;
   }
-  if (first?.kind === 'text') {
-    const column = code === '_text' ? 'ft_text' : 'ft_content';
-    const alts = values.map((v) => {
-      const query = v.kind === 'text' ? tsQuery(v.text) : undefined;
-      return query ? `${r}.${column} @@ to_tsquery('simple', ${q.p(query)})` : 'FALSE';
-    });
-    return alts.join(' OR ');
-  }
+  if (first?.kind === 'text')
+    return textSql(q, `${r}.${code === '_text' ? 'ft_text' : 'ft_content'}`, values);
   if (first?.kind === 'composite')
-    return compositeSql(q, env.tables.composite, type, r, code, values, (v) =>
-      valueSql(q, undefined, v, env.now),
+    return compositeSql(q, env.tables.composite, type, r, code, values, (t, v) =>
+      valueSql(t, undefined, v, env.now),
     );
-  const compiled = values.map((v) => valueSql(q, modifier, v, env.now));
-  const parts: string[] = [];
-  const byTable = new Map<IndexTable, string[]>();
-  for (const c of compiled.filter((c) => !c.negate && c.cond !== 'FALSE')) {
-    const list = byTable.get(c.table) ?? [];
-    list.push(c.cond);
-    byTable.set(c.table, list);
+  // Each value as a template (its parameters as markers): values of one shape are bound together (value-lists.ts).
+  const positive = new Map<IndexTable, Alternative[]>();
+  const negative = new Map<IndexTable, Alternative[]>();
+  const bounded = new Map<IndexTable, Alternative[]>();
+  for (const v of values) {
+    const t = new TemplateParams();
+    const c = valueSql(t, modifier, v, env.now);
+    if (!c.negate) {
+      if (c.cond !== 'FALSE') listOf(positive, c.table).push({ parts: [c.cond], args: t.values });
+    } else if (c.within === undefined) listOf(negative, c.table).push({ parts: [c.cond], args: t.values });
+    else listOf(bounded, c.table).push({ parts: [c.cond, c.within], args: t.values });
   }
-  for (const [table, conds] of byTable)
-    parts.push(
-      hasRow(q, env, type, r, code, table, (x) => conds.map((c) => c.replaceAll('x.', `${x}.`)).join(' OR ')),
+  const parts: string[] = [];
+  const inX = (sql: string) => (x: string) => sql.replaceAll('x.', `${x}.`);
+  for (const [table, alternatives] of positive) {
+    const { cond, from } = anyOf(q, alternatives);
+    parts.push(hasRow(q, env, type, r, code, table, inX(cond), from));
+  }
+  // A negation bounded by `within` (`ne` prefixes): no row matches, but some row is there.
+  for (const [table, alternatives] of bounded) {
+    const each = eachOf(
+      q,
+      alternatives,
+      ([cond, within]) =>
+        `${hasNoRow(q, env, r, code, table, inX(cond!))} AND ${hasRow(q, env, type, r, code, table, inX(within!))}`,
     );
-  for (const c of combineNegations(compiled)) {
-    let p = hasNoRow(q, env, r, code, c.table, (x) => c.cond.replaceAll('x.', `${x}.`));
-    if (c.within !== undefined) {
-      const within = c.within;
-      p = `${p} AND ${hasRow(q, env, type, r, code, c.table, (x) => within.replaceAll('x.', `${x}.`))}`;
-    }
-    parts.push(`(${p})`);
+    parts.push(`(${each})`);
+  }
+  // `:not=a,b` (and `:not-in`) excludes every resource with a row matching a or b: one exclusion per table.
+  for (const [table, alternatives] of negative) {
+    const { cond, from } = anyOf(q, alternatives);
+    parts.push(`(${hasNoRow(q, env, r, code, table, inX(cond), from)})`);
   }
   return parts.length === 0 ? 'FALSE' : parts.join(' OR ');
 }
 
-/**
- * The negated values of an OR: `:not=a,b` (and `:not-in`) excludes every
- * resource with a row matching a or b, so plain negations of one table are
- * one exclusion; a negation bounded by `within` (`ne` prefixes) stays on its own.
- */
-function combineNegations(compiled: ValueSql[]): ValueSql[] {
-  const out = compiled.filter((c) => c.negate && c.within !== undefined);
-  const plain = new Map<IndexTable, string[]>();
-  for (const c of compiled.filter((c) => c.negate && c.within === undefined)) {
-    const conds = plain.get(c.table) ?? [];
-    conds.push(`(${c.cond})`);
-    plain.set(c.table, conds);
-  }
-  for (const [table, conds] of plain) out.push({ table, cond: conds.join(' OR '), negate: true });
-  return out;
+function listOf<K, V>(map: Map<K, V[]>, key: K): V[] {
+  const list = map.get(key) ?? [];
+  map.set(key, list);
+  return list;
 }
+
+/**
+ * `_text` / `_content`: a match of any value's words, as one `tsquery` (an OR
+ * of the values' queries), split in parts of at most {@link TSQUERY_WORDS} words
+ * (a `tsquery` holds fewer than 32,768 nodes).
+ */
+function textSql(q: SqlParams, column: string, values: ValueQuery[]): string {
+  const chunks: string[][] = [];
+  let words = TSQUERY_WORDS;
+  for (const v of values) {
+    const query = v.kind === 'text' ? tsQuery(v.text) : undefined;
+    if (query === undefined) continue;
+    const n = query.split(' & ').length;
+    if (words + n > TSQUERY_WORDS) {
+      chunks.push([]);
+      words = 0;
+    }
+    chunks.at(-1)!.push(query);
+    words += n;
+  }
+  if (chunks.length === 0) return 'FALSE';
+  return chunks
+    .map(
+      (c) =>
+        `${column} @@ to_tsquery('simple', ${q.p(c.length === 1 ? c[0] : c.map((w) => `(${w})`).join(' | '))})`,
+    )
+    .join(' OR ');
+}
+
+const TSQUERY_WORDS = 10_000;
 
 /** `_text` / `_content`: every word, as a prefix. */
 function tsQuery(text: string): string | undefined {
