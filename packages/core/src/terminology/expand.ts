@@ -6,7 +6,7 @@
  * and excludes of any of those.
  */
 import { FhirError } from '../errors/fhir-error.js';
-import { unversioned } from './canonical.js';
+import { canonicalKey } from './canonical.js';
 import type { ComposeInclude, SystemCode, TerminologyLookup, ValueSetSource } from './types.js';
 
 /**
@@ -85,7 +85,7 @@ class Expander {
   include(inc: ComposeInclude, stack: string[]): Map<string, SystemCode> {
     let imported: Map<string, SystemCode> | undefined;
     for (const ref of inc.valueSet ?? []) {
-      const vs = this.lookup.valueSet(unversioned(ref));
+      const vs = this.lookup.valueSet(ref);
       if (!vs)
         throw new FhirError('invalid', `ValueSet ${this.top} imports an unknown ValueSet ${ref}`, {
           status: 400,
@@ -109,10 +109,11 @@ class Expander {
       if (inc.filter?.length) throw this.cannot(`an include of ${system} has both concepts and filters`);
       return of(inc.concept);
     }
-    const tree = this.lookup.codeSystem(system);
+    const canonical = canonicalKey(system, inc.version);
+    const tree = this.lookup.codeSystem(canonical);
     if (!tree)
       throw this.cannot(
-        `code system ${system} is not known here (only official R4 code systems and complete CodeSystems stored on this server can be enumerated)`,
+        `code system ${canonical} is not known here (only official R4 code systems and complete CodeSystems stored on this server can be enumerated)`,
       );
     if (!inc.filter?.length) return of(tree.codes);
     let codes: string[] | undefined;

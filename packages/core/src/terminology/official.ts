@@ -5,8 +5,9 @@
  */
 import codeSystemTable from '../definitions/generated/code-systems.js';
 import valueSetTable from '../definitions/generated/value-set-composes.js';
-import { unversioned } from './canonical.js';
+import { parseCanonical } from './canonical.js';
 import { CodeSystemTree, type CompactConcept } from './code-system-tree.js';
+import { isOfficialVersion } from './official-versions.js';
 import type { ComposeInclude, TerminologyLookup, ValueSetSource } from './types.js';
 
 const trees = new Map<string, CodeSystemTree>();
@@ -15,18 +16,34 @@ const valueSets = new Map<string, ValueSetSource>();
 export { unversioned } from './canonical.js';
 
 /**
- * An official R4 ValueSet by canonical URL.
+ * The table key of an official definition named by `canonical`, when there is
+ * one: its URL, provided a `|version` is the package's (4.0.1) or the
+ * definition's own (see `isOfficialVersion`). A key that carries its version
+ * (a few v2 CodeSystems) is matched as written.
+ */
+function officialKey(canonical: string, table: Readonly<Record<string, string>>): string | undefined {
+  if (Object.hasOwn(table, canonical)) return canonical;
+  const { url, version } = parseCanonical(canonical);
+  if (!Object.hasOwn(table, url)) return undefined;
+  return version === undefined || isOfficialVersion(url, version) ? url : undefined;
+}
+
+/**
+ * An official R4 ValueSet by canonical URL; with a `|version`, only when that
+ * version is the package's (4.0.1) or the ValueSet's own.
  *
  * @example
  * ```ts
- * officialValueSet('http://hl7.org/fhir/ValueSet/administrative-gender')?.include;
+ * officialValueSet('http://hl7.org/fhir/ValueSet/administrative-gender|4.0.1')?.include;
  * // [{ system: 'http://hl7.org/fhir/administrative-gender' }]
+ * officialValueSet('http://hl7.org/fhir/ValueSet/administrative-gender|3.0.2'); // undefined
  * ```
  */
-export function officialValueSet(url: string): ValueSetSource | undefined {
-  const key = unversioned(url);
+export function officialValueSet(canonical: string): ValueSetSource | undefined {
+  const key = officialKey(canonical, valueSetTable);
+  if (key === undefined) return undefined;
   let vs = valueSets.get(key);
-  if (vs === undefined && Object.hasOwn(valueSetTable, key)) {
+  if (vs === undefined) {
     const raw = JSON.parse(valueSetTable[key]!) as {
       include?: ComposeInclude[];
       exclude?: ComposeInclude[];
@@ -45,17 +62,21 @@ export function officialValueSet(url: string): ValueSetSource | undefined {
 }
 
 /**
- * An official, complete R4 CodeSystem with an is-a hierarchy, by canonical URL.
+ * An official, complete R4 CodeSystem with an is-a hierarchy, by canonical
+ * URL; with a `|version`, only when that version is the package's (4.0.1) or
+ * the CodeSystem's own.
  *
  * @example
  * ```ts
  * officialCodeSystem('http://terminology.hl7.org/CodeSystem/v3-ActCode')?.descendants('_ActAccountCode');
+ * officialCodeSystem('http://terminology.hl7.org/CodeSystem/v3-ActCode|2018-08-12'); // the same tree
  * ```
  */
-export function officialCodeSystem(url: string): CodeSystemTree | undefined {
-  const key = unversioned(url);
+export function officialCodeSystem(canonical: string): CodeSystemTree | undefined {
+  const key = officialKey(canonical, codeSystemTable);
+  if (key === undefined) return undefined;
   let tree = trees.get(key);
-  if (tree === undefined && Object.hasOwn(codeSystemTable, key)) {
+  if (tree === undefined) {
     tree = CodeSystemTree.fromCompact(key, JSON.parse(codeSystemTable[key]!) as CompactConcept[]);
     trees.set(key, tree);
   }

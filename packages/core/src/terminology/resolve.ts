@@ -11,15 +11,20 @@ import { splitEscaped, unescapeValue } from '../search/query/parse-values.js';
 import type { SearchEngine, SearchParams, SearchRequest } from '../search/types.js';
 import type { ResourceStore } from '../store/create-store.js';
 import type { StoredResource } from '../store/types.js';
-import { unversioned, valueSetKey } from './canonical.js';
+import { canonicalKey, parseCanonical, unversioned, valueSetKey } from './canonical.js';
 import { officialCodeSystem, officialValueSet } from './official.js';
 import { type StoredTerminology, storedTerminologyLookup } from './stored.js';
 import type { TerminologyLookup } from './types.js';
+import { pickVersion } from './versions.js';
 
 /** Where stored terminology resources are read from. */
 export interface TerminologySource {
-  /** The current ValueSet or CodeSystem with this canonical `url`, if any. */
-  byUrl(type: 'ValueSet' | 'CodeSystem', url: string): Promise<ValueSet | CodeSystem | undefined>;
+  /**
+   * Every current ValueSet or CodeSystem whose canonical `url` is `url`
+   * (given without a version), whatever its `version`: the caller picks one
+   * (see {@link pickVersion}).
+   */
+  allByUrl(type: 'ValueSet' | 'CodeSystem', url: string): Promise<Array<ValueSet | CodeSystem>>;
   /** The current ValueSet with this id, if any. */
   valueSetById(id: string): Promise<ValueSet | undefined>;
 }
@@ -30,10 +35,13 @@ const MAX_DEPTH = 8;
 /**
  * A lookup for the search `params` (official definitions plus the stored
  * resources they refer to), or `undefined` when no parameter needs one.
+ * A canonical `url|version` reads the stored resource with that version,
+ * `url` alone the most recent one ({@link pickVersion}); an official URL
+ * without a version, or with the official one, needs no read.
  *
  * @example
  * ```ts
- * const terminology = await resolveSearchTerminology([['code:in', 'http://x/vs']], engineTerminologySource(engine, store));
+ * const terminology = await resolveSearchTerminology([['code:in', 'http://x/vs|2.0']], engineTerminologySource(engine, store));
  * await engine.search({ resourceType: 'Observation', params, terminology }, ctx);
  * ```
  */
@@ -47,29 +55,47 @@ export async function resolveSearchTerminology(
   });
   if (wanted.length === 0) return undefined;
   const stored: StoredTerminology = { valueSets: new Map(), codeSystems: new Map() };
-  const loadCodeSystem = async (url: string): Promise<void> => {
-    const key = unversioned(url);
+  // Every version of a URL is read once, however many references name it.
+  const read = new Map<string, Promise<Array<ValueSet | CodeSystem>>>();
+  const versionsOf = (type: 'ValueSet' | 'CodeSystem', url: string) => {
+    let found = read.get(`${type} ${url}`);
+    if (!found) {
+      found = source.allByUrl(type, url);
+      read.set(`${type} ${url}`, found);
+    }
+    return found;
+  };
+  const loadCodeSystem = async (canonical: string): Promise<void> => {
+    const { url, version } = parseCanonical(canonical);
+    const key = canonicalKey(url, version);
     if (officialCodeSystem(key) || stored.codeSystems.has(key)) return;
-    const cs = await source.byUrl('CodeSystem', key);
-    if (cs?.resourceType === 'CodeSystem') stored.codeSystems.set(key, cs);
+    const all = await versionsOf('CodeSystem', url);
+    const cs = pickVersion(
+      all.filter((r): r is CodeSystem => r.resourceType === 'CodeSystem'),
+      version,
+    );
+    if (cs) stored.codeSystems.set(key, cs);
   };
   const loadValueSet = async (ref: string, depth: number): Promise<void> => {
     const key = valueSetKey(ref);
-    if (
-      depth > MAX_DEPTH ||
-      stored.valueSets.has(key) ||
-      (!key.startsWith('ValueSet/') && officialValueSet(key))
-    )
-      return;
-    const vs = key.startsWith('ValueSet/')
-      ? await source.valueSetById(key.slice('ValueSet/'.length))
-      : await source.byUrl('ValueSet', key);
+    if (depth > MAX_DEPTH || stored.valueSets.has(key)) return;
+    let vs: ValueSet | undefined;
+    if (key.startsWith('ValueSet/')) vs = await source.valueSetById(key.slice('ValueSet/'.length));
+    else {
+      if (officialValueSet(key)) return;
+      const { url, version } = parseCanonical(key);
+      const all = await versionsOf('ValueSet', url);
+      vs = pickVersion(
+        all.filter((r): r is ValueSet => r.resourceType === 'ValueSet'),
+        version,
+      );
+    }
     if (vs?.resourceType !== 'ValueSet') return;
     stored.valueSets.set(key, vs);
     if (vs.expansion?.contains) return;
     for (const inc of [...(vs.compose?.include ?? []), ...(vs.compose?.exclude ?? [])]) {
       for (const imported of inc.valueSet ?? []) await loadValueSet(imported, depth + 1);
-      if (inc.system && !inc.concept) await loadCodeSystem(inc.system);
+      if (inc.system && !inc.concept) await loadCodeSystem(canonicalKey(inc.system, inc.version));
     }
   };
   for (const { modifier, raw } of wanted) {
@@ -90,10 +116,13 @@ export interface TerminologyAccess {
   canRead?(resource: StoredResource): boolean | Promise<boolean>;
 }
 
+/** Pages of `url` search results read at most (each as large as the engine allows). */
+const MAX_PAGES = 100;
+
 /**
  * A {@link TerminologySource} over a search engine (canonical URL via the
- * `url` search parameter) and the store (ids), seeing only what `access`
- * lets the caller read.
+ * `url` search parameter, every page) and the store (ids), seeing only what
+ * `access` lets the caller read.
  *
  * @example
  * ```ts
@@ -109,15 +138,27 @@ export function engineTerminologySource(
   const readable = async (r: StoredResource | undefined) =>
     !!r && !r.deleted && (!access.canRead || (await access.canRead(r)));
   return {
-    async byUrl(type, url) {
-      let request: SearchRequest = { resourceType: type, params: [['url', url]] };
+    async allByUrl(type, url) {
+      const out: Array<ValueSet | CodeSystem> = [];
+      let request: SearchRequest = {
+        resourceType: type,
+        params: [
+          ['url', url],
+          ['_count', '1000'],
+        ],
+      };
       if (access.restrictSearch) request = await access.restrictSearch(request);
-      const result = await search.search(request, ctx);
-      for (const m of result.matches) {
-        const r = m.resource as ValueSet | CodeSystem | undefined;
-        if (r?.url !== undefined && unversioned(r.url) === url && (await readable(m))) return r;
+      for (let page = 0; page < MAX_PAGES; page++) {
+        const result = await search.search(request, ctx);
+        for (const m of result.matches) {
+          const r = m.resource as ValueSet | CodeSystem | undefined;
+          if (r?.url !== undefined && unversioned(r.url) === url && (await readable(m))) out.push(r);
+        }
+        // The next page's parameters are the (restricted) query's own, with the engine's cursor.
+        if (!result.next) break;
+        request = { ...request, params: result.next };
       }
-      return undefined;
+      return out;
     },
     async valueSetById(id) {
       const found = await store.read('ValueSet', id);

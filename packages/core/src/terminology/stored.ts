@@ -3,29 +3,32 @@
  * conversion to the expansion form, and a {@link TerminologyLookup} that
  * answers official definitions first and stored ones after.
  */
-import type { CodeSystem, ValueSet } from 'fhir/r4';
-import { unversioned, valueSetKey } from './canonical.js';
+import type { CodeSystem, ValueSet, ValueSetComposeInclude } from 'fhir/r4';
+import { canonicalKey, parseCanonical, unversioned, valueSetKey } from './canonical.js';
 import { CodeSystemTree } from './code-system-tree.js';
 import { composeInclude, flatContains } from './compose.js';
 import { officialCodeSystem, officialValueSet } from './official.js';
 import type { TerminologyLookup, ValueSetSource } from './types.js';
+import { versionOf } from './versions.js';
 
 /**
- * A stored ValueSet in the form expansion uses.
+ * A stored ValueSet in the form expansion uses, named `url|version` when it
+ * has a version; its composes keep their versions.
  *
  * @example
  * ```ts
- * valueSetSource({ resourceType: 'ValueSet', status: 'active', url: 'http://x/vs',
+ * valueSetSource({ resourceType: 'ValueSet', status: 'active', url: 'http://x/vs', version: '2.0',
  *   compose: { include: [{ system: 'http://x/cs', concept: [{ code: 'a' }] }] } });
- * // { url: 'http://x/vs', include: [{ system: 'http://x/cs', concept: ['a'] }] }
+ * // { url: 'http://x/vs|2.0', include: [{ system: 'http://x/cs', concept: ['a'] }] }
  * ```
  */
 export function valueSetSource(vs: ValueSet): ValueSetSource {
-  const url = vs.url ? unversioned(vs.url) : `ValueSet/${vs.id}`;
+  const url = vs.url ? canonicalKey(unversioned(vs.url), versionOf(vs)) : `ValueSet/${vs.id}`;
   if (vs.expansion?.contains) return { url, expansion: flatContains(vs.expansion.contains) };
   if (!vs.compose) return { url };
-  const include = vs.compose.include.map(composeInclude);
-  const exclude = (vs.compose.exclude ?? []).map(composeInclude);
+  const of = (inc: ValueSetComposeInclude) => composeInclude(inc, { versions: true });
+  const include = vs.compose.include.map(of);
+  const exclude = (vs.compose.exclude ?? []).map(of);
   return { url, include, ...(exclude.length > 0 ? { exclude } : {}) };
 }
 
@@ -45,16 +48,20 @@ export function codeSystemTree(cs: CodeSystem): CodeSystemTree | undefined {
   return CodeSystemTree.fromConcepts(unversioned(cs.url), cs.concept ?? []);
 }
 
-/** The stored resources a search refers to. */
+/**
+ * The stored resources a search refers to, by the reference that named them
+ * (the version already chosen: see `pickVersion`).
+ */
 export interface StoredTerminology {
-  /** By canonical URL (unversioned), and by `ValueSet/<id>`. */
+  /** By `ValueSet/<id>`, by `url` (the most recent version) and by `url|version`. */
   valueSets: Map<string, ValueSet>;
-  /** By canonical URL (unversioned). */
+  /** By `url` (the most recent version) and by `url|version`. */
   codeSystems: Map<string, CodeSystem>;
 }
 
 /**
- * A lookup over official definitions first, then the given stored resources.
+ * A lookup over official definitions first (an official URL without a
+ * version, or with the official one), then the given stored resources.
  *
  * @example
  * ```ts
@@ -78,10 +85,11 @@ export function storedTerminologyLookup(stored: StoredTerminology): TerminologyL
       }
       return source;
     },
-    codeSystem(url) {
-      const key = unversioned(url);
-      const official = officialCodeSystem(key);
+    codeSystem(canonical) {
+      const official = officialCodeSystem(canonical);
       if (official) return official;
+      const { url, version } = parseCanonical(canonical);
+      const key = canonicalKey(url, version);
       if (!trees.has(key)) {
         const cs = stored.codeSystems.get(key);
         trees.set(key, cs ? codeSystemTree(cs) : undefined);

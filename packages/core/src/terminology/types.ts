@@ -14,16 +14,21 @@ export interface SystemCode {
 /** A `ValueSet.compose.include` / `exclude` entry, codes only. */
 export interface ComposeInclude {
   system?: string;
+  /** `include.version`: the version of `system` (kept for stored ValueSets only). */
+  version?: string;
   /** Enumerated codes (`concept[].code`). */
   concept?: string[];
   filter?: Array<{ property: string; op: string; value: string }>;
-  /** Imported ValueSets (canonical URLs, unversioned). */
+  /** Imported ValueSets: canonical URLs, with their `|version` for stored ValueSets, without for official ones. */
   valueSet?: string[];
 }
 
 /** What expansion needs of a ValueSet: its expansion when it has one, else its compose. */
 export interface ValueSetSource {
-  /** Canonical URL (or `ValueSet/<id>` for a stored one without `url`), used in messages and cycle checks. */
+  /**
+   * Canonical URL — `url|version` for a stored ValueSet with a version,
+   * `ValueSet/<id>` for one without `url` — used in messages and cycle checks.
+   */
   url: string;
   /** `expansion.contains`, flattened (takes precedence over `compose`). */
   expansion?: SystemCode[];
@@ -39,10 +44,13 @@ export interface ValueSetSource {
  * stored resources the search refers to) or {@link officialTerminology}.
  */
 export interface TerminologyLookup {
-  /** A ValueSet by canonical URL (a `|version` suffix is ignored) or by `ValueSet/<id>`. */
+  /**
+   * A ValueSet by `ValueSet/<id>` or by canonical: `url|version` names that
+   * version, `url` alone the most recent one (see `pickVersion`).
+   */
   valueSet(ref: string): ValueSetSource | undefined;
-  /** A CodeSystem whose concepts (and hierarchy) are known, by canonical URL. */
-  codeSystem(url: string): CodeSystemTree | undefined;
+  /** A CodeSystem whose concepts (and hierarchy) are known, by canonical (`url` or `url|version`, as for ValueSets). */
+  codeSystem(canonical: string): CodeSystemTree | undefined;
   /** Appended to the message for an unknown ValueSet (e.g. where stored ones are not looked up). */
   readonly unknownHint?: string;
 }

@@ -29,9 +29,9 @@ function memorySource(resources: Array<ValueSet | CodeSystem>): TerminologySourc
   const asked: string[] = [];
   return {
     asked,
-    async byUrl(type, url) {
+    async allByUrl(type, url) {
       asked.push(`${type} ${url}`);
-      return resources.find((r) => r.resourceType === type && r.url === url);
+      return resources.filter((r) => r.resourceType === type && r.url === url);
     },
     async valueSetById(id) {
       asked.push(`ValueSet/${id}`);
@@ -127,6 +127,7 @@ describe('stored terminology (resolveSearchTerminology)', () => {
     id: 'vs1',
     status: 'active',
     url: 'http://example.org/vs',
+    version: '1.0',
     compose: { include: [{ system: cs.url!, filter: [{ property: 'concept', op: 'is-a', value: 'a' }] }] },
   };
 
