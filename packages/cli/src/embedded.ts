@@ -56,6 +56,8 @@ export async function openEmbedded(dataDir: string, options: { search?: boolean 
     async close() {
       await server.close();
       await runtime.stop();
+      // Stops the index worker and syncs the search index (its commits are not synced one by one).
+      await search?.close();
       await backend.flushed();
       await store.close();
     },

@@ -53,7 +53,7 @@ port.on('message', (request: IndexRequest) => {
         writer.forget(request.generation);
         response = { id: request.id, ok: true };
       } else {
-        await env.root.close();
+        await env.close();
         await backend.dbs.root.close();
         response = { id: request.id, ok: true };
       }

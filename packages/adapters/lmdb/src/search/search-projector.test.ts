@@ -42,7 +42,7 @@ describe('search index projector (own environment, worker thread)', () => {
     // The index environment holds the generation's checkpoint, written with its keys.
     const env = openSearchIndexEnv(path);
     expect(env.checkpoints.get(generationCheckpoint(1))?.seq).toBe(seq);
-    await env.root.close();
+    await env.close();
 
     embedded = openEmbedded({ path, durability: 'committed' });
     const projector = embedded.search.indexProjector;

@@ -62,7 +62,7 @@ export function searchIndexProjector(
   fullText?: FullTextIndexes,
   options: SearchIndexProjectorOptions = {},
 ): SearchIndexProjector {
-  const env = openSearchIndexEnv(backend.options.path);
+  const env = openSearchIndexEnv(backend.options.path, { owner: true });
   const writer = new SearchIndexWriter(env, registry, (type, id, vid) => backend.readVersion(type, id, vid));
   const worker = options.worker === false ? undefined : new IndexWorkerClient(backend.options, registry);
   const minBatch = (options.worker !== false && options.worker?.minBatch) || 64;
@@ -94,7 +94,8 @@ export function searchIndexProjector(
       return { checkpointed: true };
     },
     async checkpoint(generation) {
-      return env.checkpoints.get(generationCheckpoint(generation))?.seq;
+      // No checkpoint: nothing of the generation is here (new, or the environment was wiped), start over.
+      return env.checkpoints.get(generationCheckpoint(generation))?.seq ?? 0;
     },
     async reset(generation) {
       fullText?.drop(generation);
@@ -111,7 +112,7 @@ export function searchIndexProjector(
     },
     async close() {
       await worker?.close();
-      await env.root.close();
+      await env.close();
     },
   };
 }
