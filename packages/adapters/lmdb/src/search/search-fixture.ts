@@ -9,6 +9,7 @@ import {
   type AnyResource,
   createProjectorRuntime,
   createStore,
+  type Projector,
   type ProjectorRuntime,
   type ResourceStore,
   requestContext,
@@ -85,4 +86,25 @@ export async function openSearchFixture(
     },
   };
   return fixture;
+}
+
+/**
+ * Count the events a projector applies from now on (for tests that check
+ * where it resumed).
+ *
+ * @example
+ * ```ts
+ * const applied = countApplied(embedded.search.indexProjector);
+ * await embedded.runtime.register(embedded.search.indexProjector);
+ * applied(); // 0 when it resumed at the head
+ * ```
+ */
+export function countApplied(projector: Pick<Projector, 'apply'>): () => number {
+  const apply = projector.apply.bind(projector);
+  let applied = 0;
+  projector.apply = (batch, ctx) => {
+    applied += batch.length;
+    return apply(batch, ctx);
+  };
+  return () => applied;
 }

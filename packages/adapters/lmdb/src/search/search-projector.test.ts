@@ -5,6 +5,7 @@ import { requestContext } from '@fhirstream/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openEmbedded } from '../embedded.js';
 import { generationCheckpoint, openSearchIndexEnv } from './index-env.js';
+import { countApplied } from './search-fixture.js';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -46,16 +47,11 @@ describe('search index projector (own environment, worker thread)', () => {
 
     embedded = openEmbedded({ path, durability: 'committed' });
     const projector = embedded.search.indexProjector;
-    const apply = projector.apply.bind(projector);
-    let replayed = 0;
-    projector.apply = (batch, ctx) => {
-      replayed += batch.length;
-      return apply(batch, ctx);
-    };
+    const replayed = countApplied(projector);
     await embedded.runtime.register(projector);
     await embedded.runtime.waitFor(seq, { timeoutMs: 30_000 });
     // Nothing was applied again: the runtime resumed from the index's own checkpoint.
-    expect(replayed).toBe(0);
+    expect(replayed()).toBe(0);
     expect(await count(embedded, 'male')).toBe(200);
     // A first large batch starts the worker (it is applied here meanwhile); once it is up, large batches go there.
     const warmUp = await embedded.store.commit(patients(100, 'unknown'));

@@ -7,6 +7,7 @@ import { requestContext } from '@fhirstream/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openEmbedded } from '../embedded.js';
 import { searchIndexPath } from './index-env.js';
+import { countApplied } from './search-fixture.js';
 import { claimUnsynced, currentBoot, releaseUnsynced, sameBoot, UNSYNCED_MARKER } from './unsynced-marker.js';
 
 const CHILD = fileURLToPath(new URL('./unsynced-crash-child.ts', import.meta.url));
@@ -83,12 +84,7 @@ function indexThenKill(path: string, n: number): Promise<number> {
 async function reopenAndCount(path: string, seq: number) {
   const embedded = openEmbedded({ path });
   const projector = embedded.search.indexProjector;
-  const apply = projector.apply.bind(projector);
-  let replayed = 0;
-  projector.apply = (batch, ctx) => {
-    replayed += batch.length;
-    return apply(batch, ctx);
-  };
+  const replayed = countApplied(projector);
   await embedded.runtime.register(projector);
   await embedded.runtime.waitFor(seq, { timeoutMs: 60_000 });
   const result = await embedded.search.search(
@@ -102,7 +98,7 @@ async function reopenAndCount(path: string, seq: number) {
     requestContext(),
   );
   await embedded.close();
-  return { replayed, total: result.total };
+  return { replayed: replayed(), total: result.total };
 }
 
 describe('search index after a crash (unsynced commits)', () => {
