@@ -9,6 +9,8 @@
  * - `compartment-patient.ts` — the Patient compartment (resource type → parameter codes)
  * - `code-systems.ts`      — complete CodeSystems with their concept hierarchy (for `:below` / `:above` / `:in`)
  * - `value-set-composes.ts` — every ValueSet's compose, codes only (for `:in` / `:not-in`)
+ * - `code-system-concepts.ts` — the same CodeSystems' names, displays and inactive codes (for `$lookup`, `$expand`)
+ * - `value-set-headers.ts` — every ValueSet's name, title and status (for `$expand`)
  *
  * Each table is a `.ts` module so that tsup bundles it into `dist/`; large
  * tables hold one JSON string per key, parsed lazily by `src/definitions/index.ts`.
@@ -26,7 +28,13 @@ import {
   searchParametersByBase,
 } from './definitions/search-parameters.js';
 import { compileStructureDefinitions } from './definitions/structure-definitions.js';
-import { compactCodeSystems, compactValueSets, completeCodeSystems } from './definitions/terminology.js';
+import {
+  codeSystemConcepts,
+  compactCodeSystems,
+  compactValueSets,
+  completeCodeSystems,
+  valueSetHeaders,
+} from './definitions/terminology.js';
 import { expandValueSets } from './definitions/value-sets.js';
 
 const PACKAGE = 'hl7.fhir.r4.examples';
@@ -106,6 +114,16 @@ function main(): void {
     'code-systems.ts',
     'Complete CodeSystems whose nesting is an is-a hierarchy: URL → JSON of nested concepts (a leaf is its code, a parent is [code, ...children]).',
     [...codeSystems.entries()],
+  );
+  writeJsonStringTable(
+    'code-system-concepts.ts',
+    'The CodeSystems of code-systems.ts for $lookup and expansion displays: URL → JSON of { name, concepts: [code] or [code, display] in definition order (no display, or one equal to the code, as [code]), inactive: codes }.',
+    [...codeSystemConcepts(pkg.byType('CodeSystem')).entries()],
+  );
+  writeJsonStringTable(
+    'value-set-headers.ts',
+    'Every ValueSet of the package, what $expand shows besides the expansion: URL → JSON of { name, title (when not the name), status }.',
+    [...valueSetHeaders(pkg.byType('ValueSet')).entries()],
   );
   writeJsonStringTable(
     'value-set-composes.ts',

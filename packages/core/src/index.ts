@@ -62,6 +62,14 @@ export { applyFhirPathPatch } from './server/patch/fhirpath-patch.js';
 export { applyJsonPatch } from './server/patch/json-patch.js';
 export { applyRepresentation, type Representation, representationOf } from './server/representation.js';
 export { etagOf, type ServerLimits, versionFromEtag } from './server/server-context.js';
+export {
+  codeSystemLookupOperation,
+  codeSystemSubsumesOperation,
+  type SubsumptionOutcome,
+  terminologyOperations,
+  valueSetExpandOperation,
+  valueSetValidateCodeOperation,
+} from './server/terminology/index.js';
 export type {
   AccessPolicy,
   FhirRequest,

@@ -1,6 +1,7 @@
 import type { CapabilityStatement, CapabilityStatementRestResource } from 'fhir/r4';
 import { resourceTypes } from '../definitions/index.js';
 import type { ServerDeps } from './server-context.js';
+import type { OperationHandler } from './types.js';
 
 /** Name and version shown in the CapabilityStatement. */
 export interface SoftwareInfo {
@@ -65,7 +66,7 @@ export function capabilityStatement(
               .filter(
                 (o) => (o.scope.type || o.scope.instance) && (!o.scope.types || o.scope.types.includes(type)),
               )
-              .map((o) => ({ name: o.name, definition: `${baseUrl}/OperationDefinition/${o.name}` })),
+              .map((o) => operationEntry(o, baseUrl)),
           }
         : {}),
     };
@@ -93,10 +94,13 @@ export function capabilityStatement(
         ...(search
           ? { searchParam: search.parametersFor('Resource').map((p) => ({ name: p.name, type: p.type })) }
           : {}),
-        operation: operations
-          .filter((o) => o.scope.system)
-          .map((o) => ({ name: o.name, definition: `${baseUrl}/OperationDefinition/${o.name}` })),
+        operation: operations.filter((o) => o.scope.system).map((o) => operationEntry(o, baseUrl)),
       },
     ],
   };
+}
+
+/** A registered operation as the CapabilityStatement lists it. */
+function operationEntry(o: OperationHandler, baseUrl: string): { name: string; definition: string } {
+  return { name: o.name, definition: o.definition ?? `${baseUrl}/OperationDefinition/${o.name}` };
 }

@@ -13,7 +13,9 @@ import { parseInteraction } from './interaction.js';
 import { historyBundle, readResource, vreadResource } from './read-ops.js';
 import { assertUsableSearchParameter, followSearchParameters } from './runtime-search-parameters.js';
 import { searchBundle } from './search-ops.js';
+import { callerTerminologySource } from './search-terminology.js';
 import { awaitProjections, type ServerDeps, type ServerLimits, visible } from './server-context.js';
+import { terminologyOperations } from './terminology/index.js';
 import type {
   AccessPolicy,
   FhirRequest,
@@ -91,7 +93,10 @@ export async function createFhirServer(options: FhirServerOptions): Promise<Fhir
     maxProjectionLag: 10_000,
     ...options.limits,
   };
-  const operations = new Map<string, OperationHandler>([[validateOperation.name, validateOperation]]);
+  // Built-in operations first: one registered with the same name replaces it.
+  const operations = new Map<string, OperationHandler>(
+    [validateOperation, ...terminologyOperations].map((op) => [op.name, op]),
+  );
   for (const op of options.operations ?? []) operations.set(op.name, op);
   const search = options.search;
   /** Wait until the search projectors have applied `seq`, at most `consistencyTimeoutMs`. */
@@ -145,6 +150,10 @@ export async function createFhirServer(options: FhirServerOptions): Promise<Fhir
     canRead: (ctx, resource) => visible(deps, ctx, resource),
     awaitProjections: (ctx) => awaitProjections(deps, ctx),
     handle: (ctx, request) => handle(ctx, request),
+    async terminology(ctx) {
+      await awaitProjections(deps, ctx);
+      return callerTerminologySource(deps, ctx);
+    },
   };
 
   const handle = async (ctx: RequestContext, request: FhirRequest): Promise<FhirResponse> => {

@@ -4,6 +4,7 @@ import type { ProjectorRuntime } from '../projection/runtime.js';
 import type { SearchEngine, SearchParams, SearchRequest } from '../search/types.js';
 import type { ResourceStore } from '../store/create-store.js';
 import type { StoredResource, WriteOp } from '../store/types.js';
+import type { TerminologySource } from '../terminology/resolve.js';
 import type { FhirMethod } from './interaction.js';
 
 /** The preconditions and preferences of a request (the FHIR-relevant HTTP headers, or a Bundle entry's `request`). */
@@ -69,6 +70,12 @@ export interface OperationServices {
   awaitProjections(ctx: RequestContext): Promise<void>;
   /** Handle another request through the whole server (e.g. a transaction Bundle for an import). */
   handle(ctx: RequestContext, request: FhirRequest): Promise<FhirResponse>;
+  /**
+   * The stored ValueSets and CodeSystems as the caller may read them (the
+   * access policy applied as for searches), once the search projections have
+   * the caller's writes. Without a search engine only reads by id find anything.
+   */
+  terminology(ctx: RequestContext): Promise<TerminologySource>;
 }
 
 /**
@@ -96,6 +103,8 @@ export interface AccessPolicy {
 export interface OperationHandler {
   /** Without the `$`. */
   name: string;
+  /** Canonical URL of its OperationDefinition, for the CapabilityStatement (default `[base]/OperationDefinition/<name>`). */
+  definition?: string;
   /** Levels it may be invoked at; `types` restricts type/instance levels. */
   scope: { system?: boolean; type?: boolean; instance?: boolean; types?: string[] };
   handle(

@@ -24,6 +24,12 @@ describe('CodeSystemTree', () => {
     expect(tree.descendants('a')).toEqual(['b', 'c', 'd']);
     expect(tree.ancestors('d').sort()).toEqual(['a', 'b', 'c']);
     expect(tree.codes).toEqual(['a', 'b', 'd', 'c']);
+    expect([tree.parents('d'), tree.children('a'), tree.parents('a'), tree.children('x')]).toEqual([
+      ['b', 'c'],
+      ['b', 'c'],
+      [],
+      [],
+    ]);
   });
 
   it('the compiled form: unknown and incomplete code systems are absent', () => {

@@ -71,6 +71,16 @@ export class CodeSystemTree {
     return this.#parents.has(code);
   }
 
+  /** The codes directly above `code` (its parents). */
+  parents(code: string): readonly string[] {
+    return this.#parents.get(code) ?? [];
+  }
+
+  /** The codes directly below `code` (its children). */
+  children(code: string): readonly string[] {
+    return this.#children.get(code) ?? [];
+  }
+
   /** Every code `code` subsumes (children, their children, ...), without `code` itself. */
   descendants(code: string): string[] {
     return this.#closure(code, this.#children);

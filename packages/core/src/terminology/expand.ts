@@ -45,7 +45,7 @@ export function expandValueSet(
 }
 
 function tooLarge(url: string, max: number): FhirError {
-  return new FhirError('too-large', `ValueSet ${url} has more than ${max} codes; too many to search by`, {
+  return new FhirError('too-large', `ValueSet ${url} has more than ${max} codes; too many to expand here`, {
     status: 400,
   });
 }

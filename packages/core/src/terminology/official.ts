@@ -3,15 +3,24 @@
  * `scripts/compile-definitions.ts`): every ValueSet's compose and the
  * complete CodeSystems with their hierarchy, parsed lazily per URL.
  */
+import conceptTable from '../definitions/generated/code-system-concepts.js';
 import codeSystemTable from '../definitions/generated/code-systems.js';
 import valueSetTable from '../definitions/generated/value-set-composes.js';
+import headerTable from '../definitions/generated/value-set-headers.js';
 import { parseCanonical } from './canonical.js';
 import { CodeSystemTree, type CompactConcept } from './code-system-tree.js';
-import { isOfficialVersion } from './official-versions.js';
+import type {
+  CodeSystemConcepts,
+  CompactCodeSystemConcepts,
+  CompactValueSetHeader,
+  ConceptDetails,
+} from './concepts.js';
+import { isOfficialVersion, officialVersion } from './official-versions.js';
 import type { ComposeInclude, TerminologyLookup, ValueSetSource } from './types.js';
 
 const trees = new Map<string, CodeSystemTree>();
 const valueSets = new Map<string, ValueSetSource>();
+const conceptSets = new Map<string, CodeSystemConcepts>();
 
 export { unversioned } from './canonical.js';
 
@@ -81,6 +90,55 @@ export function officialCodeSystem(canonical: string): CodeSystemTree | undefine
     trees.set(key, tree);
   }
   return tree;
+}
+
+/**
+ * The concepts of an official, complete R4 CodeSystem (displays, inactive
+ * codes, name, version and is-a hierarchy), by canonical URL as for
+ * {@link officialCodeSystem}.
+ *
+ * @example
+ * ```ts
+ * officialConcepts('http://hl7.org/fhir/administrative-gender')?.concepts.get('male')?.display; // 'Male'
+ * officialConcepts('http://hl7.org/fhir/administrative-gender')?.version; // '4.0.1'
+ * ```
+ */
+export function officialConcepts(canonical: string): CodeSystemConcepts | undefined {
+  const key = officialKey(canonical, conceptTable);
+  if (key === undefined) return undefined;
+  let found = conceptSets.get(key);
+  if (found === undefined) {
+    const raw = JSON.parse(conceptTable[key]!) as CompactCodeSystemConcepts;
+    const inactive = new Set(raw.inactive);
+    const concepts = new Map<string, ConceptDetails>();
+    for (const [code, display = code] of raw.concepts)
+      concepts.set(code, { code, display, ...(inactive.has(code) ? { inactive: true } : {}) });
+    const { url, version } = parseCanonical(key);
+    const tree = officialCodeSystem(key);
+    found = {
+      url,
+      version: version ?? officialVersion(url),
+      ...(raw.name ? { name: raw.name } : {}),
+      concepts,
+      ...(tree ? { tree } : {}),
+    };
+    conceptSets.set(key, found);
+  }
+  return found;
+}
+
+/**
+ * The name, title and status of an official R4 ValueSet, by canonical URL as
+ * for {@link officialValueSet}.
+ *
+ * @example
+ * ```ts
+ * officialValueSetHeader('http://hl7.org/fhir/ValueSet/administrative-gender'); // { name: 'AdministrativeGender', status: 'active' }
+ * ```
+ */
+export function officialValueSetHeader(canonical: string): CompactValueSetHeader | undefined {
+  const key = officialKey(canonical, headerTable);
+  return key === undefined ? undefined : (JSON.parse(headerTable[key]!) as CompactValueSetHeader);
 }
 
 /**

@@ -5,7 +5,12 @@ import { parseSearchRequest } from '../search/query/parse-request.js';
 import type { ParamClause } from '../search/query/public.js';
 import type { SearchEngine, SearchParams } from '../search/types.js';
 import type { StoredResource } from '../store/types.js';
-import { engineTerminologySource, resolveSearchTerminology, type TerminologyAccess } from './resolve.js';
+import {
+  engineTerminologySource,
+  resolveSearchTerminology,
+  type TerminologyAccess,
+  terminologyLoader,
+} from './resolve.js';
 
 const CS = 'http://example.org/fhir/CodeSystem/colors';
 const VS = 'http://example.org/fhir/ValueSet/palette';
@@ -214,5 +219,36 @@ describe('canonical versions of stored ValueSets and CodeSystems (:in / :not-in 
     expect(await codesOf(stored, [['code:in', VS]], { access })).toEqual(['blue']);
     const error = await rejection(codesOf(stored, [['code:in', `${VS}|3.0`]], { access }));
     expect([error.status, error.code]).toEqual([400, 'invalid']);
+  });
+});
+
+describe('terminologyLoader (the terminology operations)', () => {
+  it('reads what a posted ValueSet needs (a versioned import, a whole code system), and CodeSystems by id', async () => {
+    const colors: CodeSystem = {
+      resourceType: 'CodeSystem',
+      id: 'colors',
+      url: CS,
+      status: 'active',
+      content: 'complete',
+      concept: [{ code: 'red' }, { code: 'blue' }],
+    };
+    const { engine, store } = memoryServer([
+      valueSet('v1', '1.0', ['red']),
+      valueSet('v2', '2.0', ['blue']),
+      colors,
+    ]);
+    const source = engineTerminologySource(engine, store);
+    const loader = terminologyLoader(source);
+    await loader.needsOf({
+      resourceType: 'ValueSet',
+      status: 'active',
+      compose: { include: [{ valueSet: [`${VS}|1.0`] }, { system: CS }] },
+    });
+    expect([...loader.stored.valueSets.keys()]).toEqual([`${VS}|1.0`]);
+    expect(loader.stored.valueSets.get(`${VS}|1.0`)?.id).toBe('v1');
+    expect([...loader.stored.codeSystems.keys()]).toEqual([CS]);
+    expect(loader.lookup().codeSystem(CS)?.codes).toEqual(['red', 'blue']);
+    expect((await source.codeSystemById!('colors'))?.url).toBe(CS);
+    expect(await source.codeSystemById!('v1')).toBeUndefined();
   });
 });

@@ -3,10 +3,11 @@
  * conversion to the expansion form, and a {@link TerminologyLookup} that
  * answers official definitions first and stored ones after.
  */
-import type { CodeSystem, ValueSet, ValueSetComposeInclude } from 'fhir/r4';
+import type { CodeSystem, CodeSystemConcept, ValueSet, ValueSetComposeInclude } from 'fhir/r4';
 import { canonicalKey, parseCanonical, unversioned, valueSetKey } from './canonical.js';
 import { CodeSystemTree } from './code-system-tree.js';
 import { composeInclude, flatContains } from './compose.js';
+import { type CodeSystemConcepts, type ConceptDetails, isInactive } from './concepts.js';
 import { officialCodeSystem, officialValueSet } from './official.js';
 import type { TerminologyLookup, ValueSetSource } from './types.js';
 import { versionOf } from './versions.js';
@@ -46,6 +47,40 @@ export function codeSystemTree(cs: CodeSystem): CodeSystemTree | undefined {
   if (!cs.url || cs.content !== 'complete') return undefined;
   if (cs.hierarchyMeaning !== undefined && cs.hierarchyMeaning !== 'is-a') return undefined;
   return CodeSystemTree.fromConcepts(unversioned(cs.url), cs.concept ?? []);
+}
+
+/**
+ * The concepts of a stored CodeSystem (whatever its `content`: the codes it
+ * lists are real), with its is-a hierarchy when {@link codeSystemTree} trusts it.
+ *
+ * @example
+ * ```ts
+ * storedConcepts({ resourceType: 'CodeSystem', status: 'active', content: 'complete', url: 'http://x/cs', version: '2',
+ *   concept: [{ code: 'a', display: 'A' }] }).concepts.get('a'); // { code: 'a', display: 'A' }
+ * ```
+ */
+export function storedConcepts(cs: CodeSystem): CodeSystemConcepts {
+  const concepts = new Map<string, ConceptDetails>();
+  const walk = (c: CodeSystemConcept): void => {
+    if (c.code && !concepts.has(c.code))
+      concepts.set(c.code, {
+        code: c.code,
+        ...(c.display ? { display: c.display } : {}),
+        ...(isInactive(c) ? { inactive: true } : {}),
+      });
+    for (const child of c.concept ?? []) walk(child);
+  };
+  for (const c of cs.concept ?? []) walk(c);
+  const version = versionOf(cs);
+  const name = cs.title ?? cs.name;
+  const tree = codeSystemTree(cs);
+  return {
+    url: unversioned(cs.url ?? `CodeSystem/${cs.id}`),
+    ...(version ? { version } : {}),
+    ...(name ? { name } : {}),
+    concepts,
+    ...(tree ? { tree } : {}),
+  };
 }
 
 /**
