@@ -52,7 +52,7 @@ function requestHeaders(sub: ParsedSubscription): Record<string, string> {
  */
 export function restHookChannel(options: RestHookOptions = {}): SubscriptionChannel {
   const agentOptions = { keepAlive: true, timeout: options.keepAliveMs ?? 4000 };
-  let agents: { http: HttpAgent; https: HttpsAgent } | undefined;
+  let agents: Agents | undefined;
   const timeoutOf = (sub: ParsedSubscription) =>
     sub.timeoutSeconds ? sub.timeoutSeconds * 1000 : (options.defaultTimeoutMs ?? 10_000);
 
@@ -108,6 +108,18 @@ export function restHookChannel(options: RestHookOptions = {}): SubscriptionChan
   };
 }
 
+/** The keep-alive agents of one channel, one per protocol. */
+interface Agents {
+  http: HttpAgent;
+  https: HttpsAgent;
+}
+
+/** A receiver's answer to one POST. */
+interface Answer {
+  status: number;
+  location?: string;
+}
+
 /**
  * One POST: its status and `Location` once the response has been read to
  * its end (so the connection can carry the next one). Rejects on a network
@@ -119,8 +131,8 @@ async function post(
   headers: Record<string, string>,
   payload: Buffer,
   deadline: number,
-  agents: { http: HttpAgent; https: HttpsAgent },
-): Promise<{ status: number; location?: string }> {
+  agents: Agents,
+): Promise<Answer> {
   for (let attempt = 0; ; attempt++) {
     try {
       return await postOnce(url, headers, payload, deadline, agents);
@@ -136,12 +148,12 @@ function postOnce(
   headers: Record<string, string>,
   payload: Buffer,
   deadline: number,
-  agents: { http: HttpAgent; https: HttpsAgent },
-): Promise<{ status: number; location?: string }> {
+  agents: Agents,
+): Promise<Answer> {
   return new Promise((resolve, reject) => {
     const https = url.protocol === 'https:';
     let req: ClientRequest;
-    let answered: { status: number; location?: string } | undefined;
+    let answered: Answer | undefined;
     let settled = false;
     const settle = (error: Error | undefined) => {
       if (settled) return;
