@@ -5,7 +5,8 @@ import { createProjectorRuntime, type ProjectorRuntime } from '../projection/run
 import type { SearchEngine } from '../search/types.js';
 import type { ResourceStore } from '../store/create-store.js';
 import { assertValidResource } from '../validation/index.js';
-import { checkBundle, processBatch } from './bundle/batch.js';
+import { processBatch } from './bundle/batch.js';
+import { checkBundle } from './bundle/check-bundle.js';
 import { processTransaction } from './bundle/transaction.js';
 import { capabilityStatement, type SoftwareInfo } from './capabilities.js';
 import { AsyncMutex } from './conditional.js';

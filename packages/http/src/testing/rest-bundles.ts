@@ -181,6 +181,43 @@ export function describeBundles(suite: RestSuite): void {
       expect((await suite.call(created.replace(/\/_history\/.*$/, ''))).status).toBe(200);
     });
 
+    it('a Bundle whose envelope is malformed answers 400, names the element, and runs no entry', async () => {
+      const create = {
+        resource: { resourceType: 'Patient', name: [{ family: 'Never' }] },
+        request: { method: 'POST', url: 'Patient' },
+      };
+      const cases: Array<[string, unknown, string]> = [
+        ['batch', 'abc', 'Bundle.entry'],
+        ['batch', [create, null, { request: { method: 'GET', url: 'metadata' } }], 'Bundle.entry[1]'],
+        ['batch', [create, 5], 'Bundle.entry[1]'],
+        ['transaction', [create, { request: 'GET metadata' }], 'Bundle.entry[1].request'],
+        ['transaction', [create, { request: { method: 'POST', url: 5 } }], 'Bundle.entry[1].request.url'],
+        [
+          'batch',
+          [create, { request: { method: 'GET', url: 'metadata', ifNoneExist: [] } }],
+          'Bundle.entry[1].request.ifNoneExist',
+        ],
+        // Checked against the R4 Bundle definition: HTTPVerb is a required binding, entries have no `bogus`.
+        [
+          'batch',
+          [create, { request: { method: 'FETCH', url: 'metadata' } }],
+          'Bundle.entry[1].request.method',
+        ],
+        [
+          'transaction',
+          [create, { bogus: 1, request: { method: 'GET', url: 'metadata' } }],
+          'Bundle.entry[1].bogus',
+        ],
+      ];
+      const before = await suite.logHead();
+      for (const [type, entry, expression] of cases) {
+        const res = await suite.call('', { method: 'POST', body: { resourceType: 'Bundle', type, entry } });
+        const outcome = expectOutcome(res, 400);
+        expect(expressions(outcome), `${type} ${JSON.stringify(entry)}`).toContain(expression);
+      }
+      expect(await suite.logHead()).toBe(before);
+    });
+
     it('a Bundle with too many entries answers 413', async () => {
       const entry = Array.from({ length: SUITE_LIMITS.server.maxBundleEntries + 1 }, () => ({
         request: { method: 'GET', url: 'metadata' },

@@ -1,6 +1,5 @@
 import type { Bundle, BundleEntry } from 'fhir/r4';
 import type { RequestContext } from '../../context/request-context.js';
-import { FhirError } from '../../errors/fhir-error.js';
 import type { ServerDeps } from '../server-context.js';
 import type { FhirRequest, FhirResponse } from '../types.js';
 import { type ConditionalCreateEntry, processConditionalCreates } from './conditional-create-batch.js';
@@ -54,27 +53,6 @@ export async function processBatch(
   }
   const resource: Bundle = { resourceType: 'Bundle', type: 'batch-response', entry: entries };
   return { status: 200, resource, ...(lastSeq ? { seq: lastSeq } : {}) };
-}
-
-/** Check a Bundle posted to the base is a batch or transaction within limits. */
-export function checkBundle(deps: ServerDeps, body: unknown): Bundle {
-  const bundle = body as Bundle;
-  if (bundle?.resourceType !== 'Bundle') throw new FhirError('invalid', 'POST to the base needs a Bundle');
-  if (bundle.type !== 'batch' && bundle.type !== 'transaction') {
-    throw new FhirError(
-      'invalid',
-      `A Bundle posted to the base must be a batch or a transaction, not ${String(bundle.type)}`,
-      { expression: ['Bundle.type'] },
-    );
-  }
-  const count = bundle.entry?.length ?? 0;
-  if (count > deps.limits.maxBundleEntries) {
-    throw new FhirError(
-      'too-large',
-      `The Bundle has ${count} entries; at most ${deps.limits.maxBundleEntries} are allowed`,
-    );
-  }
-  return bundle;
 }
 
 /** The entries, when every one is a `POST [type]` create (with or without `ifNoneExist`) and there are at least two. */
