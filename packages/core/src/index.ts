@@ -23,6 +23,7 @@ export type {
   ProjectorError,
   ProjectorStatus,
 } from './projection/types.js';
+export { approximateDateRange, approximateNumberRange, hasWordStartingWith } from './search/approximate.js';
 export { EngineParameters } from './search/engine-parameters.js';
 export { dateRange } from './search/extraction/dates.js';
 export {

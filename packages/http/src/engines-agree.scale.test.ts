@@ -1,23 +1,22 @@
 /**
  * The two search engines, embedded LMDB and PostgreSQL, answer the same
  * queries over the same Synthea data the same way: thousands of queries
- * generated from the data (`engine-agreement-queries.ts`: every indexed
+ * generated from the data (`agreementQueries` of `@fhirstream/core/testing`: every indexed
  * parameter, modifier and prefix), plus chains, `_has`, value sets and
  * sorted pages. Each engine is an independent implementation of the search
  * semantics (LMDB key ranges and set algebra; SQL), so a difference is a bug
  * in one of them. Part of `pnpm test:scale`; skipped with a message when the
  * data or FHIRSTREAM_POSTGRES_URL is absent.
  */
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { gunzipSync } from 'node:zlib';
 import { createFhirServer, createProjectorRuntime, createStore, type FhirServer } from '@fhirstream/core';
+import { agreementQueries, loadSyntheaSample, type SampleResource } from '@fhirstream/core/testing';
 import { type Embedded, openEmbedded } from '@fhirstream/lmdb';
 import { createPostgresSearchEngine, openPostgresBackend, type PostgresBackend } from '@fhirstream/postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { agreementQueries } from './engine-agreement-queries.js';
 import { createFhirHandler } from './handler.js';
 import { type InProcessClient, inProcessClient } from './in-process.js';
 
@@ -33,25 +32,6 @@ if (why) console.warn(`search engines agreement suite ${why}`);
 
 /** The two batches of shared resources and this many patient transactions. */
 const PATIENT_BUNDLES = 18;
-
-type Resource = { resourceType: string; id: string } & Record<string, unknown>;
-
-/**
- * A Synthea bundle with its `urn:uuid` creates turned into updates under that
- * uuid, so both servers give every resource the same id (references and
- * pages compare as they are).
- */
-function withFixedIds(json: string): { json: string; resources: Resource[] } {
-  const bundle = JSON.parse(json) as {
-    entry: Array<{ fullUrl?: string; resource: Resource; request: Record<string, string> }>;
-  };
-  for (const e of bundle.entry) {
-    if (e.request.method !== 'POST' || !e.fullUrl?.startsWith('urn:uuid:')) continue;
-    e.resource.id = e.fullUrl.slice('urn:uuid:'.length);
-    e.request = { method: 'PUT', url: `${e.resource.resourceType}/${e.resource.id}` };
-  }
-  return { json: JSON.stringify(bundle), resources: bundle.entry.map((e) => e.resource) };
-}
 
 /** Queries the generator cannot derive from one resource: chains, `_has`, value sets, profiles, AND/OR. */
 const HANDWRITTEN = [
@@ -108,7 +88,7 @@ describe.skipIf(Boolean(why))(
     let backend: PostgresBackend;
     const servers: FhirServer[] = [];
     const clients: Record<'lmdb' | 'postgres', InProcessClient> = {} as never;
-    const resources: Resource[] = [];
+    let resources: SampleResource[] = [];
 
     beforeAll(async () => {
       dir = mkdtempSync(join(tmpdir(), 'fhirstream-agree-'));
@@ -146,21 +126,18 @@ describe.skipIf(Boolean(why))(
     });
 
     it('both load the same bundles', async () => {
-      const files = readdirSync(dataDir)
-        .filter((f) => f.endsWith('.json.gz'))
-        .sort((a, b) => Number(b.startsWith('0-')) - Number(a.startsWith('0-')) || a.localeCompare(b));
-      const shared = files.filter((f) => f.startsWith('0-'));
-      const patients = files.filter((f) => !f.startsWith('0-')).slice(0, PATIENT_BUNDLES);
-      for (const file of [...shared, ...patients]) {
-        const bundle = withFixedIds(gunzipSync(readFileSync(join(dataDir, file))).toString('utf8'));
-        resources.push(...bundle.resources);
+      const sample = loadSyntheaSample(dataDir, PATIENT_BUNDLES);
+      resources = sample.resources;
+      for (const bundle of sample.bundles) {
         for (const [name, client] of Object.entries(clients)) {
           const res = await client.request('/', {
             method: 'POST',
             body: bundle.json,
             headers: { 'content-type': 'application/fhir+json' },
           });
-          expect(res.status, `${name} ${file}: ${res.status === 200 ? '' : await res.text()}`).toBe(200);
+          expect(res.status, `${name} ${bundle.file}: ${res.status === 200 ? '' : await res.text()}`).toBe(
+            200,
+          );
           await res.arrayBuffer();
         }
       }

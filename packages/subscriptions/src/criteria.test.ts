@@ -53,6 +53,35 @@ describe('criteria matching', () => {
     expect(match('Patient', obs)).toBe(false);
   });
 
+  it('reads ap, ne, UCUM quantities and :text as the search engines do', () => {
+    const years = (n: number) => new Date(Date.now() - n * 365.25 * 86_400_000).toISOString().slice(0, 10);
+    // ap on a date: the search day widened by a tenth of its distance from now (20 years ago: about 2 years).
+    const at = (day: string) => ({ ...obs, effectiveDateTime: `${day}T12:00:00Z` });
+    expect(match(`Observation?date=ap${years(20)}`, at(years(21)))).toBe(true);
+    expect(match(`Observation?date=ap${years(20)}`, at(years(23)))).toBe(false);
+    // ne: the resource has a value and none equals the search value.
+    const bp = {
+      resourceType: 'Observation',
+      component: [{ valueQuantity: { value: 120 } }, { valueQuantity: { value: 80 } }],
+    };
+    expect(match('Observation?component-value-quantity=ne80', bp)).toBe(false);
+    expect(match('Observation?component-value-quantity=ne90', bp)).toBe(true);
+    expect(match('Observation?component-value-quantity=ne90', obs)).toBe(false);
+    // UCUM: compared in canonical units; annotations are dimensionless 1.
+    const kg = { ...obs, valueQuantity: { value: 1, system: 'http://unitsofmeasure.org', code: 'kg' } };
+    expect(match('Observation?value-quantity=1000|http://unitsofmeasure.org|g', kg)).toBe(true);
+    expect(match('Observation?value-quantity=999|http://unitsofmeasure.org|g', kg)).toBe(false);
+    const score = {
+      ...obs,
+      valueQuantity: { value: 1, system: 'http://unitsofmeasure.org', code: '{score}' },
+    };
+    expect(match('Observation?value-quantity=1|http://unitsofmeasure.org|{count}', score)).toBe(true);
+    // :text: a word of the text starts with the search text.
+    const text = (t: string) => ({ ...obs, code: { text: t } });
+    expect(match('Observation?code:text=carb', text('Total carbon dioxide'))).toBe(true);
+    expect(match('Observation?code:text=carb', text('Hydrocarbon'))).toBe(false);
+  });
+
   it('matches composites within one repetition', () => {
     const loinc = (code: string) => ({ coding: [{ system: 'http://loinc.org', code }] });
     const bp = {

@@ -1,19 +1,28 @@
 /**
  * Search criteria as subscription filters: `Observation?code=http://loinc.org|1234-5&subject=Patient/1`
  * parsed with core's search-request parser, and matched in memory against a
- * resource's extracted search values (the same extraction the index uses).
+ * resource's extracted search values (the same extraction the index uses),
+ * with the search engines' semantics: a scale test checks that this matcher
+ * and the LMDB engine find the same resources for thousands of queries
+ * (`matcher-agrees.scale.test.ts`).
  */
 import {
+  approximateDateRange,
+  approximateNumberRange,
+  canonicalUcum,
   compileExtractor,
   FhirError,
+  hasWordStartingWith,
   type IndexValue,
   isResourceType,
   normalizeString,
   officialTerminology,
   type ParamClause,
   parseSearchRequest,
+  type QuantityValue,
   SearchParameterRegistry,
   type TerminologyLookup,
+  UCUM_SYSTEM,
   type ValueQuery,
 } from '@fhirstream/core';
 
@@ -146,7 +155,20 @@ export function matchesClause(clause: ParamClause, values: IndexValue[]): boolea
   if (first?.kind === 'missing') return (values.length === 0) === first.missing;
   if (clause.modifier === 'not')
     return !clause.values.some((q) => values.some((v) => matchesValue(q, v, undefined)));
-  return clause.values.some((q) => values.some((v) => matchesValue(q, v, clause.modifier)));
+  return clause.values.some((q) => matchesQuery(q, values, clause.modifier));
+}
+
+/**
+ * One value of a clause against the resource's values: some value matches;
+ * for `ne`, as the engines read it, the resource has a value and none equals
+ * the search value (`ne70` does not find components valued 70 and 80).
+ */
+function matchesQuery(q: ValueQuery, values: IndexValue[], modifier: string | undefined): boolean {
+  if ('prefix' in q && q.prefix === 'ne') {
+    const eq = { ...q, prefix: 'eq' } as ValueQuery;
+    return values.some((v) => v.kind === q.kind) && !values.some((v) => matchesValue(eq, v, modifier));
+  }
+  return values.some((v) => matchesValue(q, v, modifier));
 }
 
 function matchesValue(q: ValueQuery, v: IndexValue, modifier: string | undefined): boolean {
@@ -157,7 +179,9 @@ function matchesValue(q: ValueQuery, v: IndexValue, modifier: string | undefined
         return false;
       return q.code === undefined || v.code === q.code;
     case 'token-text':
-      return v.kind === 'token' && v.text !== undefined && normalizeString(v.text).includes(q.text);
+      return (
+        v.kind === 'token' && v.text !== undefined && hasWordStartingWith(normalizeString(v.text), q.text)
+      );
     case 'token-of-type':
       return (
         v.kind === 'token' && v.typeSystem === q.typeSystem && v.typeCode === q.typeCode && v.code === q.value
@@ -168,15 +192,11 @@ function matchesValue(q: ValueQuery, v: IndexValue, modifier: string | undefined
       if (modifier === 'contains') return v.normalized.includes(q.normalized);
       return v.normalized.startsWith(q.normalized);
     case 'date':
-      return v.kind === 'date' && compareRange(q.prefix, v.low, v.high, q.low, q.high);
+      return v.kind === 'date' && compareRange(q.prefix, v.low, v.high, q.low, q.high, Date.now());
     case 'number':
       return v.kind === 'number' && compareNumber(q.prefix, v.value, q.value, q.low, q.high);
-    case 'quantity': {
-      if (v.kind !== 'quantity') return false;
-      if (q.system && v.system !== q.system) return false;
-      if (q.code && v.code !== q.code && v.unit !== q.code) return false;
-      return compareNumber(q.prefix, v.value, q.value, q.low, q.high);
-    }
+    case 'quantity':
+      return v.kind === 'quantity' && matchesQuantity(q, v);
     case 'reference':
       if (v.kind !== 'reference') return false;
       if (q.url !== undefined)
@@ -206,8 +226,36 @@ function matchesValue(q: ValueQuery, v: IndexValue, modifier: string | undefined
   }
 }
 
+/**
+ * A quantity: without a system, by value and `code` or `unit`; with one, by
+ * system, code and value, or for UCUM also by the canonical forms (`1000|…|g`
+ * finds `1 kg`; annotations such as `{score}` are dimensionless `1`).
+ */
+function matchesQuantity(q: Extract<ValueQuery, { kind: 'quantity' }>, v: QuantityValue): boolean {
+  if (q.system === undefined) {
+    if (q.code !== undefined && v.code !== q.code && v.unit !== q.code) return false;
+    return compareNumber(q.prefix, v.value, q.value, q.low, q.high);
+  }
+  if (q.code === undefined) return false;
+  if (v.system === q.system && v.code === q.code && compareNumber(q.prefix, v.value, q.value, q.low, q.high))
+    return true;
+  if (q.system !== UCUM_SYSTEM || !v.canonical) return false;
+  const c = canonicalUcum(q.value, q.code);
+  const low = canonicalUcum(q.low, q.code);
+  const high = canonicalUcum(q.high, q.code);
+  if (!c || !low || !high || c.code !== v.canonical.code) return false;
+  return compareNumber(q.prefix, v.canonical.value, c.value, low.value, high.value);
+}
+
 /** R4 prefix semantics on ranges: the resource's [low, high] against the search value's [qLow, qHigh]. */
-function compareRange(prefix: string, low: number, high: number, qLow: number, qHigh: number): boolean {
+function compareRange(
+  prefix: string,
+  low: number,
+  high: number,
+  qLow: number,
+  qHigh: number,
+  now: number,
+): boolean {
   switch (prefix) {
     case 'eq':
       return low >= qLow && high <= qHigh;
@@ -225,8 +273,11 @@ function compareRange(prefix: string, low: number, high: number, qLow: number, q
       return low > qHigh;
     case 'eb':
       return high < qLow;
-    default: // ap: overlap
-      return low <= qHigh && high >= qLow;
+    default: {
+      // ap: overlap with the search range widened by a tenth of its distance from now
+      const [apLow, apHigh] = approximateDateRange(qLow, qHigh, now);
+      return low <= apHigh && high >= apLow;
+    }
   }
 }
 
@@ -246,7 +297,9 @@ function compareNumber(prefix: string, value: number, q: number, qLow: number, q
       return value >= q;
     case 'le':
       return value <= q;
-    default: // ap: within 10%
-      return Math.abs(value - q) <= Math.abs(q) * 0.1;
+    default: {
+      const [apLow, apHigh] = approximateNumberRange(q);
+      return value >= apLow && value <= apHigh;
+    }
   }
 }

@@ -17,6 +17,7 @@ import { describeStoreReads } from './store-reads.conformance.js';
 import { describeStoreWrites } from './store-writes.conformance.js';
 import { describeChangeStream } from './stream.conformance.js';
 
+export { agreementQueries } from './agreement-queries.js';
 export {
   type BackendFixture,
   type ConformanceOptions,
@@ -33,6 +34,7 @@ export {
   type SearchBackendFixture,
   type SearchConformanceOptions,
 } from './search.conformance.js';
+export { loadSyntheaSample, type SampleResource, type SyntheaSample } from './synthea-sample.js';
 export {
   memoryCheckpoints,
   runTransportConformance,

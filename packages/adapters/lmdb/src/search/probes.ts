@@ -5,8 +5,11 @@
  * the last element of every key is the resource id.
  */
 import {
+  approximateDateRange,
+  approximateNumberRange,
   canonicalUcum,
   type DateQuery,
+  hasWordStartingWith,
   type NumberQuery,
   type QuantityQuery,
   type SearchPrefix,
@@ -93,10 +96,7 @@ export function compileValue(
         {
           ...exact(['tx', ...base]),
           textPrefix: prefix,
-          accept: (k) => {
-            const t = String(k[3]);
-            return t.startsWith(prefix) || t.includes(` ${prefix}`);
-          },
+          accept: (k) => hasWordStartingWith(String(k[3]), prefix),
         },
       ]);
     }
@@ -163,9 +163,7 @@ function dateProbes(base: Key[], v: DateQuery, now: number): CompiledValue {
     case 'eb':
       return one({ start: dh, end: [...dh, pl] });
     case 'ap': {
-      const gap = Math.abs(now - (pl + ph) / 2) * 0.1;
-      const lo = pl - gap;
-      const hi = ph + gap;
+      const [lo, hi] = approximateDateRange(pl, ph, now);
       return one({ start: d, end: [...d, hi, HIGH], accept: (k) => (k[4] as number) >= lo });
     }
   }
@@ -197,8 +195,8 @@ function numberRange(
     case 'le':
       return one({ start: prefix, end: [...prefix, value, HIGH] });
     case 'ap': {
-      const delta = Math.abs(value) * 0.1;
-      return one({ start: [...prefix, value - delta], end: [...prefix, value + delta, HIGH] });
+      const [lo, hi] = approximateNumberRange(value);
+      return one({ start: [...prefix, lo], end: [...prefix, hi, HIGH] });
     }
   }
 }

@@ -1,5 +1,7 @@
 /** SQL for the prefixes (eq ne gt lt ge le sa eb ap) of date, number and quantity searches. */
 import {
+  approximateDateRange,
+  approximateNumberRange,
   canonicalUcum,
   type DateQuery,
   type SearchPrefix,
@@ -36,8 +38,8 @@ export function dateSql(q: SqlParams, v: DateQuery, now: number): ValueSql {
     case 'eb':
       return one(`x.high < ${pl()}`);
     case 'ap': {
-      const gap = Math.abs(now - (v.low + v.high) / 2) * 0.1;
-      return one(`x.low <= ${q.p(v.high + gap)} AND x.high >= ${q.p(v.low - gap)}`);
+      const [lo, hi] = approximateDateRange(v.low, v.high, now);
+      return one(`x.low <= ${q.p(hi)} AND x.high >= ${q.p(lo)}`);
     }
   }
 }
@@ -73,8 +75,8 @@ export function numberSql(
     case 'le':
       return one(`x.value <= ${q.p(value)}`);
     case 'ap': {
-      const delta = Math.abs(value) * 0.1;
-      return one(`x.value >= ${q.p(value - delta)} AND x.value <= ${q.p(value + delta)}`);
+      const [lo, hi] = approximateNumberRange(value);
+      return one(`x.value >= ${q.p(lo)} AND x.value <= ${q.p(hi)}`);
     }
   }
 }

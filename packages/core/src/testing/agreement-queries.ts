@@ -1,15 +1,19 @@
 /**
- * Search queries generated from resources, for comparing two search engines
- * over the same data (see `engines-agree.scale.test.ts`): for every indexed
- * parameter of a sample of resources, the spec's forms of a value it holds
- * (token with and without system, `:not`, `:text`; string prefix, `:exact`,
- * `:contains`; every date prefix at day, month and year precision; number
- * and quantity prefixes and `value|system|code`; reference by `Type/id`,
- * `:Type`, bare id and `:identifier`; uri `:below`/`:above`; composite), and
- * `:missing` both ways. Deterministic: the same resources give the same list.
+ * Search queries generated from resources, for comparing two implementations
+ * of search over the same data: two engines, or an engine and the
+ * subscriptions' in-memory matcher (see `engines-agree.scale.test.ts` in
+ * `@fhirstream/http`). For every indexed parameter of a sample of resources,
+ * the spec's forms of a value it holds: token with and without system,
+ * `:not`, `:text`; string prefix, `:exact`, `:contains`; every date prefix at
+ * day precision, plus year and month; number and quantity prefixes and
+ * `value|system|code`; reference by `Type/id`, `:Type`, bare id and
+ * `:identifier`; uri `:below`/`:above`; composite; and `:missing` both ways.
+ * Deterministic: the same resources give the same list.
  */
-import type { IndexValue, SearchParameterRegistry } from '@fhirstream/core';
-import { indexedParams } from '@fhirstream/core';
+
+import { indexedParams } from '../search/extraction/indexed.js';
+import type { IndexValue } from '../search/index-values.js';
+import type { SearchParameterRegistry } from '../search/registry.js';
 
 type Resource = { resourceType: string; id: string } & Record<string, unknown>;
 
