@@ -80,6 +80,17 @@ const SORTED = [
   'Claim?_sort=priority,_id',
 ];
 
+/** Queries with `_include` / `_revinclude`, paged through in `_id` order. */
+const PAGED = [
+  'Observation?code=8302-2&_include=Observation:subject',
+  'Encounter?class=AMB&date=ge2018&_include=Encounter:practitioner&_include=Encounter:service-provider',
+  'Patient?gender=female&_revinclude=Condition:subject',
+  'Claim?use=claim&created=ge2019&_include=Claim:patient&_include=Claim:provider',
+  'Encounter?date=ge2019&_revinclude=Observation:encounter&_include=Encounter:patient',
+  'MedicationRequest?_include=MedicationRequest:encounter&_include:iterate=Encounter:patient',
+  'Patient?_has:Condition:subject:code=44054006&_revinclude=Encounter:patient',
+];
+
 describe.skipIf(Boolean(why))(
   `LMDB and PostgreSQL search engines agree over Synthea ${why && `(${why})`}`,
   () => {
@@ -176,6 +187,23 @@ describe.skipIf(Boolean(why))(
         expect(postgres, query).toEqual(lmdb);
       }
     }, 120_000);
+
+    it('page through the same matches and included resources', async () => {
+      for (const query of PAGED) {
+        const [lmdb, postgres] = await Promise.all([
+          allPages(clients.lmdb, query),
+          allPages(clients.postgres, query),
+        ]);
+        const matches = lmdb.filter((e) => e.startsWith('match '));
+        expect(new Set(matches).size, `${query}: no match twice`).toBe(matches.length);
+        expect(matches.length, query).toBe(await total(clients.lmdb, query));
+        expect(
+          lmdb.some((e) => e.startsWith('include ')),
+          `${query} includes something`,
+        ).toBe(true);
+        expect(postgres, query).toEqual(lmdb);
+      }
+    }, 300_000);
   },
 );
 
@@ -193,4 +221,30 @@ async function page(client: InProcessClient, query: string): Promise<string[]> {
   expect(res.status, query).toBe(200);
   const body = (await res.json()) as { entry?: Array<{ resource: { id: string } }> };
   return (body.entry ?? []).map((e) => e.resource.id);
+}
+
+/**
+ * Every entry of every page (`mode Type/id`), following `next` links, 50
+ * matches a page in `_id` order: each page's matches, then its includes sorted.
+ */
+async function allPages(client: InProcessClient, query: string): Promise<string[]> {
+  const out: string[] = [];
+  let next: string | undefined = `/${query}&_sort=_id&_count=50&_elements=id`;
+  while (next) {
+    const res = await client.request(next);
+    expect(res.status, next).toBe(200);
+    const body = (await res.json()) as {
+      entry?: Array<{ resource: { resourceType: string; id: string }; search?: { mode?: string } }>;
+      link?: Array<{ relation: string; url: string }>;
+    };
+    const entries = (body.entry ?? []).map(
+      (e) => `${e.search?.mode} ${e.resource.resourceType}/${e.resource.id}`,
+    );
+    // Matches in their order; a page's included resources in any order (the spec sets none).
+    out.push(...entries.filter((e) => e.startsWith('match ')));
+    out.push(...entries.filter((e) => !e.startsWith('match ')).sort());
+    const link = body.link?.find((l) => l.relation === 'next')?.url;
+    next = link ? link.slice(new URL(link).origin.length) : undefined;
+  }
+  return out;
 }
