@@ -77,7 +77,9 @@ describe.skipIf(!present)(
         } catch {
           continue; // not a subscription criteria (`:text`)
         }
-        const res = await client.request(`/${query}&_summary=count`);
+        const res = await client.request(`/${query}&_summary=count`, {
+          headers: { prefer: 'handling=strict' },
+        });
         const body = (await res.json()) as { total?: number };
         const matched = (byType.get(filter.resourceType) ?? []).filter((v) =>
           matchesFilter(filter, v),

@@ -58,7 +58,8 @@ export function agreementQueries(
   return [...queries];
 }
 
-const enc = encodeURIComponent;
+/** A value part escaped as search.html says (`\\`, `\,`, `\$`, `\|`), then URL-encoded. */
+const enc = (part: string) => encodeURIComponent(part.replace(/[\\,$|]/g, '\\$&'));
 
 /** The `code[:modifier]=value` forms that search for `value`. */
 function valueForms(code: string, v: IndexValue): string[] {
@@ -68,9 +69,9 @@ function valueForms(code: string, v: IndexValue): string[] {
       if (v.code !== undefined) {
         out.push(`${code}=${enc(v.code)}`);
         if (v.system) {
-          out.push(`${code}=${enc(`${v.system}|${v.code}`)}`, `${code}:not=${enc(`${v.system}|${v.code}`)}`);
-          out.push(`${code}=${enc(`${v.system}|`)}`);
-        } else out.push(`${code}=${enc(`|${v.code}`)}`);
+          const both = `${enc(v.system)}|${enc(v.code)}`;
+          out.push(`${code}=${both}`, `${code}:not=${both}`, `${code}=${enc(v.system)}|`);
+        } else out.push(`${code}=|${enc(v.code)}`);
       }
       const word = v.text?.split(/\s+/)[0];
       if (word) out.push(`${code}:text=${enc(word)}`);
@@ -96,8 +97,8 @@ function valueForms(code: string, v: IndexValue): string[] {
       const out = NUMBER_PREFIXES.map((p) => `${code}=${p}${v.value}`);
       if (v.kind === 'quantity' && v.code)
         out.push(
-          `${code}=${enc(`${v.value}|${v.system ?? ''}|${v.code}`)}`,
-          `${code}=${enc(`gt${v.value}||${v.code}`)}`,
+          `${code}=${v.value}|${enc(v.system ?? '')}|${enc(v.code)}`,
+          `${code}=gt${v.value}||${enc(v.code)}`,
         );
       return out;
     }
@@ -110,8 +111,9 @@ function valueForms(code: string, v: IndexValue): string[] {
           `${code}=${enc(v.id)}`,
         );
       if (v.identifier?.value)
-        out.push(`${code}:identifier=${enc(`${v.identifier.system ?? ''}|${v.identifier.value}`)}`);
-      if (v.url) out.push(`${code}=${enc(v.url)}`);
+        out.push(`${code}:identifier=${enc(v.identifier.system ?? '')}|${enc(v.identifier.value)}`);
+      // Not conditional references (`Type?…`, resolved by the server when it stores them) nor contained ones.
+      if (v.url && !v.url.includes('?') && !v.url.startsWith('#')) out.push(`${code}=${enc(v.url)}`);
       return out;
     }
     case 'uri': {
@@ -120,7 +122,7 @@ function valueForms(code: string, v: IndexValue): string[] {
     }
     case 'composite': {
       const parts = v.components.map(componentValue);
-      return parts.every((p) => p !== undefined) ? [`${code}=${enc(parts.join('$'))}`] : [];
+      return parts.every((p) => p !== undefined) ? [`${code}=${parts.join('$')}`] : [];
     }
   }
 }
@@ -128,14 +130,15 @@ function valueForms(code: string, v: IndexValue): string[] {
 function componentValue(c: Exclude<IndexValue, { kind: 'composite' }>): string | undefined {
   switch (c.kind) {
     case 'token':
-      return c.system ? `${c.system}|${c.code}` : c.code;
+      if (c.code === undefined) return undefined;
+      return c.system ? `${enc(c.system)}|${enc(c.code)}` : enc(c.code);
     case 'number':
     case 'quantity':
       return String(c.value);
     case 'date':
       return Number.isFinite(c.low) ? new Date(c.low).toISOString().slice(0, 10) : undefined;
     case 'string':
-      return c.normalized;
+      return enc(c.normalized);
     default:
       return undefined;
   }
