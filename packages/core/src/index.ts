@@ -38,7 +38,12 @@ export { indexedParams, resourceText, uriAncestors } from './search/extraction/i
 export { precisionRange } from './search/extraction/numbers.js';
 export { parseReference } from './search/extraction/references.js';
 export { normalizeString } from './search/extraction/strings.js';
-export { canonicalUcum, UCUM_SYSTEM } from './search/extraction/ucum.js';
+export {
+  type CanonicalQuantityQuery,
+  canonicalQuantityQuery,
+  canonicalUcum,
+  UCUM_SYSTEM,
+} from './search/extraction/ucum.js';
 export { type IncludeStep, includeRounds } from './search/include-rounds.js';
 export type * from './search/index-values.js';
 export * from './search/query/public.js';

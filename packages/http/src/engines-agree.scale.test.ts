@@ -15,7 +15,12 @@ import { fileURLToPath } from 'node:url';
 import { createFhirServer, createProjectorRuntime, createStore, type FhirServer } from '@fhirstream/core';
 import { agreementQueries, loadSyntheaSample, type SampleResource } from '@fhirstream/core/testing';
 import { type Embedded, openEmbedded } from '@fhirstream/lmdb';
-import { createPostgresSearchEngine, openPostgresBackend, type PostgresBackend } from '@fhirstream/postgres';
+import {
+  createPostgresSearchEngine,
+  openPostgresBackend,
+  type PostgresBackend,
+  quoteIdent,
+} from '@fhirstream/postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFhirHandler } from './handler.js';
 import { type InProcessClient, inProcessClient } from './in-process.js';
@@ -130,7 +135,7 @@ describe.skipIf(Boolean(why))(
       for (const server of servers) await server.close();
       await embedded?.close();
       if (backend) {
-        await backend.pool.query(`DROP SCHEMA IF EXISTS "${backend.schema}" CASCADE`);
+        await backend.pool.query(`DROP SCHEMA IF EXISTS ${quoteIdent(backend.schema)} CASCADE`);
         await backend.close();
       }
       if (dir) rmSync(dir, { recursive: true, force: true });

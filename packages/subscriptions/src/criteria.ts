@@ -9,7 +9,8 @@
 import {
   approximateDateRange,
   approximateNumberRange,
-  canonicalUcum,
+  type CanonicalQuantityQuery,
+  canonicalQuantityQuery,
   compileExtractor,
   FhirError,
   hasWordStartingWith,
@@ -19,10 +20,10 @@ import {
   officialTerminology,
   type ParamClause,
   parseSearchRequest,
+  type QuantityQuery,
   type QuantityValue,
   SearchParameterRegistry,
   type TerminologyLookup,
-  UCUM_SYSTEM,
   type ValueQuery,
 } from '@fhirstream/core';
 
@@ -231,7 +232,7 @@ function matchesValue(q: ValueQuery, v: IndexValue, modifier: string | undefined
  * system, code and value, or for UCUM also by the canonical forms (`1000|…|g`
  * finds `1 kg`; annotations such as `{score}` are dimensionless `1`).
  */
-function matchesQuantity(q: Extract<ValueQuery, { kind: 'quantity' }>, v: QuantityValue): boolean {
+function matchesQuantity(q: QuantityQuery, v: QuantityValue): boolean {
   if (q.system === undefined) {
     if (q.code !== undefined && v.code !== q.code && v.unit !== q.code) return false;
     return compareNumber(q.prefix, v.value, q.value, q.low, q.high);
@@ -239,12 +240,22 @@ function matchesQuantity(q: Extract<ValueQuery, { kind: 'quantity' }>, v: Quanti
   if (q.code === undefined) return false;
   if (v.system === q.system && v.code === q.code && compareNumber(q.prefix, v.value, q.value, q.low, q.high))
     return true;
-  if (q.system !== UCUM_SYSTEM || !v.canonical) return false;
-  const c = canonicalUcum(q.value, q.code);
-  const low = canonicalUcum(q.low, q.code);
-  const high = canonicalUcum(q.high, q.code);
-  if (!c || !low || !high || c.code !== v.canonical.code) return false;
-  return compareNumber(q.prefix, v.canonical.value, c.value, low.value, high.value);
+  if (!v.canonical) return false;
+  const c = canonicalOf(q);
+  if (!c || c.code !== v.canonical.code) return false;
+  return compareNumber(q.prefix, v.canonical.value, c.value, c.low, c.high);
+}
+
+/** Canonical forms of the criteria's quantity values, computed once per value (criteria live as long as their subscription). */
+const canonicalQueries = new WeakMap<QuantityQuery, CanonicalQuantityQuery | null>();
+
+function canonicalOf(q: QuantityQuery): CanonicalQuantityQuery | undefined {
+  let c = canonicalQueries.get(q);
+  if (c === undefined) {
+    c = canonicalQuantityQuery(q) ?? null;
+    canonicalQueries.set(q, c);
+  }
+  return c ?? undefined;
 }
 
 /** R4 prefix semantics on ranges: the resource's [low, high] against the search value's [qLow, qHigh]. */

@@ -7,13 +7,12 @@
 import {
   approximateDateRange,
   approximateNumberRange,
-  canonicalUcum,
+  canonicalQuantityQuery,
   type DateQuery,
   hasWordStartingWith,
   type NumberQuery,
   type QuantityQuery,
   type SearchPrefix,
-  UCUM_SYSTEM,
   uriAncestors,
   type ValueQuery,
 } from '@fhirstream/core';
@@ -212,13 +211,8 @@ function quantityProbes(base: Key[], v: QuantityQuery): CompiledValue {
   const alternatives: CompiledValue[] = [];
   if (v.code !== undefined)
     alternatives.push(numberRange(['qs', ...base, v.system, v.code], v.prefix, v.value, v.low, v.high));
-  if (v.system === UCUM_SYSTEM && v.code !== undefined) {
-    const c = canonicalUcum(v.value, v.code);
-    const cl = canonicalUcum(v.low, v.code);
-    const ch = canonicalUcum(v.high, v.code);
-    if (c && cl && ch)
-      alternatives.push(numberRange(['qc', ...base, c.code], v.prefix, c.value, cl.value, ch.value));
-  }
+  const c = canonicalQuantityQuery(v);
+  if (c) alternatives.push(numberRange(['qc', ...base, c.code], v.prefix, c.value, c.low, c.high));
   const first = alternatives[0];
   return {
     probes: alternatives.flatMap((a) => a.probes),

@@ -2,10 +2,9 @@
 import {
   approximateDateRange,
   approximateNumberRange,
-  canonicalUcum,
+  canonicalQuantityQuery,
   type DateQuery,
   type SearchPrefix,
-  UCUM_SYSTEM,
   type ValueQuery,
 } from '@fhirstream/core';
 import type { SqlParams, ValueSql } from './sql-params.js';
@@ -98,15 +97,11 @@ export function quantitySql(q: SqlParams, v: Extract<ValueQuery, { kind: 'quanti
         v.high,
       ),
     );
-  if (v.system === UCUM_SYSTEM && v.code !== undefined) {
-    const c = canonicalUcum(v.value, v.code);
-    const cl = canonicalUcum(v.low, v.code);
-    const ch = canonicalUcum(v.high, v.code);
-    if (c && cl && ch)
-      alternatives.push(
-        numberSql(q, `x.k = 'c' AND x.unit = ${q.p(c.code)}`, v.prefix, c.value, cl.value, ch.value),
-      );
-  }
+  const c = canonicalQuantityQuery(v);
+  if (c)
+    alternatives.push(
+      numberSql(q, `x.k = 'c' AND x.unit = ${q.p(c.code)}`, v.prefix, c.value, c.low, c.high),
+    );
   if (alternatives.length === 0) return { table: 'number', cond: 'FALSE' };
   const cond = alternatives.map((a) => `(${a.cond})`).join(' OR ');
   return alternatives[0]!.negate

@@ -109,3 +109,40 @@ export function canonicalUcum(value: number, unit: string): { value: number; cod
   }
   return { value: clean(value * conversion.scale + conversion.offset), code: conversion.code };
 }
+
+/** A quantity search value in canonical UCUM units: the value, its precision range, and the unit code. */
+export interface CanonicalQuantityQuery {
+  code: string;
+  value: number;
+  low: number;
+  high: number;
+}
+
+/**
+ * The canonical form of a quantity search value (`value|system|code`), to
+ * compare with the canonical forms the index holds: only for a UCUM system
+ * and code that convert, else `undefined`. The engines and the subscriptions'
+ * matcher all compare canonical quantities through this.
+ *
+ * @example
+ * ```ts
+ * canonicalQuantityQuery({ value: 1000, low: 999.5, high: 1000.5, system: UCUM_SYSTEM, code: 'g' });
+ * // { code: 'g', value: 1000, low: 999.5, high: 1000.5 }
+ * canonicalQuantityQuery({ value: 5, low: 4.5, high: 5.5, system: UCUM_SYSTEM, code: 'mg' });
+ * // { code: 'g', value: 0.005, low: 0.0045, high: 0.0055 }
+ * ```
+ */
+export function canonicalQuantityQuery(q: {
+  value: number;
+  low: number;
+  high: number;
+  system?: string;
+  code?: string;
+}): CanonicalQuantityQuery | undefined {
+  if (q.system !== UCUM_SYSTEM || q.code === undefined) return undefined;
+  const value = canonicalUcum(q.value, q.code);
+  const low = canonicalUcum(q.low, q.code);
+  const high = canonicalUcum(q.high, q.code);
+  if (!value || !low || !high) return undefined;
+  return { code: value.code, value: value.value, low: low.value, high: high.value };
+}
